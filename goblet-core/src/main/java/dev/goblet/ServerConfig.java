@@ -1,0 +1,471 @@
+package dev.goblet;
+
+import com.codahale.metrics.MetricRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Everything a {@link GobletProxy} is configured with. Immutable and thread-safe; build one with
+ * {@link #builder()}, derive one with {@link #toBuilder()}.
+ *
+ * <p>Required: {@link Builder#cacheRoot(Path)} and a canonicalizer ({@link
+ * Builder#urlCanonicalizer} or {@link Builder#allowedUpstreams}). Every other value has a default,
+ * given on its builder method.
+ */
+public final class ServerConfig {
+  private final Path cacheRoot;
+  private final UrlCanonicalizer urlCanonicalizer;
+  private final RequestAuthorizer requestAuthorizer;
+  private final UpstreamCredentials upstreamCredentials;
+  private final ErrorReporter errorReporter;
+  private final RequestLogger requestLogger;
+  private final OperationLogger operationLogger;
+  private final ExecutorService executor;
+  private final Duration upstreamConnectTimeout;
+  private final Duration upstreamTimeout;
+  private final Duration upstreamFetchTimeout;
+  private final Duration upstreamCooldown;
+  private final long maxRequestBodyBytes;
+  private final MetricRegistry metricRegistry;
+  private final String metricPrefix;
+  private final Clock clock;
+  private final boolean offlineMode;
+  private final boolean upstreamEnabled;
+  private final Duration lsRefsCacheTtl;
+  private final Path lsRefsCachePath;
+  private final Duration lsRefsMaxStaleness;
+  private final int lsRefsCacheMaxRepositories;
+  private final int maxConcurrentPackGenerations;
+
+  private ServerConfig(Builder b) {
+    this.cacheRoot = b.cacheRoot;
+    this.urlCanonicalizer = b.urlCanonicalizer;
+    this.requestAuthorizer = b.requestAuthorizer;
+    this.upstreamCredentials = b.upstreamCredentials;
+    this.errorReporter = b.errorReporter;
+    this.requestLogger = b.requestLogger;
+    this.operationLogger = b.operationLogger;
+    this.executor = b.executor;
+    this.upstreamConnectTimeout = b.upstreamConnectTimeout;
+    this.upstreamTimeout = b.upstreamTimeout;
+    this.upstreamFetchTimeout = b.upstreamFetchTimeout;
+    this.upstreamCooldown = b.upstreamCooldown;
+    this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+    this.metricRegistry = b.metricRegistry;
+    this.metricPrefix = b.metricPrefix;
+    this.clock = b.clock;
+    this.offlineMode = b.offlineMode;
+    this.upstreamEnabled = b.upstreamEnabled;
+    this.lsRefsCacheTtl = b.lsRefsCacheTtl;
+    this.lsRefsCachePath = b.lsRefsCachePath;
+    this.lsRefsMaxStaleness = b.lsRefsMaxStaleness;
+    this.lsRefsCacheMaxRepositories = b.lsRefsCacheMaxRepositories;
+    this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
+  }
+
+  /** @return a builder with every default set and no cache root or canonicalizer */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return a builder holding this config's values */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** @return the directory holding the mirrors, absolute and normalized */
+  public Path cacheRoot() {
+    return cacheRoot;
+  }
+
+  /** @return maps request paths to upstream repository URLs */
+  public UrlCanonicalizer urlCanonicalizer() {
+    return urlCanonicalizer;
+  }
+
+  /** @return decides whether a request may use the proxy */
+  public RequestAuthorizer requestAuthorizer() {
+    return requestAuthorizer;
+  }
+
+  /** @return the credentials presented to upstreams */
+  public UpstreamCredentials upstreamCredentials() {
+    return upstreamCredentials;
+  }
+
+  /** @return receives server-side failures */
+  public ErrorReporter errorReporter() {
+    return errorReporter;
+  }
+
+  /** @return receives one record per answered request */
+  public RequestLogger requestLogger() {
+    return requestLogger;
+  }
+
+  /** @return receives long-running operations */
+  public OperationLogger operationLogger() {
+    return operationLogger;
+  }
+
+  /**
+   * @return the host's executor for background work (upstream fetches, cache writes); when empty
+   *     the proxy runs its own and stops it on {@link GobletProxy#close()}
+   */
+  public Optional<ExecutorService> executor() {
+    return Optional.ofNullable(executor);
+  }
+
+  /** @return how long to wait for a TCP connection to an upstream */
+  public Duration upstreamConnectTimeout() {
+    return upstreamConnectTimeout;
+  }
+
+  /** @return how long an upstream ls-refs may take before the proxy falls back */
+  public Duration upstreamTimeout() {
+    return upstreamTimeout;
+  }
+
+  /**
+   * @return how long a mirror fetch may go without reading from the upstream, and how long a
+   *     client's fetch waits for a mirror fetch to bring its wants
+   */
+  public Duration upstreamFetchTimeout() {
+    return upstreamFetchTimeout;
+  }
+
+  /** @return how long after an upstream failure requests skip the upstream (circuit breaker) */
+  public Duration upstreamCooldown() {
+    return upstreamCooldown;
+  }
+
+  /** @return the largest request body accepted, after gzip decoding */
+  public long maxRequestBodyBytes() {
+    return maxRequestBodyBytes;
+  }
+
+  /** @return the registry metrics are registered in: the host's, or one the proxy owns */
+  public Optional<MetricRegistry> metricRegistry() {
+    return Optional.ofNullable(metricRegistry);
+  }
+
+  /** @return the prefix of every metric name */
+  public String metricPrefix() {
+    return metricPrefix;
+  }
+
+  /** @return the clock for cache times and staleness */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** @return whether ls-refs falls back to the cache when the upstream fails */
+  public boolean offlineMode() {
+    return offlineMode;
+  }
+
+  /** @return whether the upstream is used at start; switchable at run time on the proxy */
+  public boolean upstreamEnabled() {
+    return upstreamEnabled;
+  }
+
+  /** @return how long a cached ls-refs answer counts as fresh */
+  public Duration lsRefsCacheTtl() {
+    return lsRefsCacheTtl;
+  }
+
+  /** @return the directory the ls-refs cache is persisted in */
+  public Path lsRefsCachePath() {
+    return lsRefsCachePath != null ? lsRefsCachePath : cacheRoot.resolve(".ls-refs-cache");
+  }
+
+  /** @return the age beyond which cached refs are never served; empty means no limit */
+  public Optional<Duration> lsRefsMaxStaleness() {
+    return Optional.ofNullable(lsRefsMaxStaleness);
+  }
+
+  /** @return how many repositories the ls-refs cache holds before evicting the least used */
+  public int lsRefsCacheMaxRepositories() {
+    return lsRefsCacheMaxRepositories;
+  }
+
+  /** @return how many packs may be generated at once; further fetches wait their turn */
+  public int maxConcurrentPackGenerations() {
+    return maxConcurrentPackGenerations;
+  }
+
+  /**
+   * Builds a {@link ServerConfig}. Each method checks its value at once ({@link
+   * IllegalArgumentException}); {@link #build()} checks that required values are set ({@link
+   * IllegalStateException}) and leaves the builder usable. Not thread-safe.
+   */
+  public static final class Builder {
+    private Path cacheRoot;
+    private UrlCanonicalizer urlCanonicalizer;
+    private RequestAuthorizer requestAuthorizer = RequestAuthorizer.ALLOW_ALL;
+    private UpstreamCredentials upstreamCredentials = UpstreamCredentials.NONE;
+    private ErrorReporter errorReporter = ErrorReporter.NONE;
+    private RequestLogger requestLogger = RequestLogger.NONE;
+    private OperationLogger operationLogger = OperationLogger.NONE;
+    private ExecutorService executor;
+    private Duration upstreamConnectTimeout = Duration.ofSeconds(5);
+    private Duration upstreamTimeout = Duration.ofSeconds(10);
+    private Duration upstreamFetchTimeout = Duration.ofMinutes(10);
+    private Duration upstreamCooldown = Duration.ofSeconds(30);
+    private long maxRequestBodyBytes = 32L << 20;
+    private MetricRegistry metricRegistry;
+    private String metricPrefix = "goblet";
+    private Clock clock = Clock.systemUTC();
+    private boolean offlineMode = true;
+    private boolean upstreamEnabled = true;
+    private Duration lsRefsCacheTtl = Duration.ofMinutes(5);
+    private Path lsRefsCachePath;
+    private Duration lsRefsMaxStaleness;
+    private int lsRefsCacheMaxRepositories = 10_000;
+    private int maxConcurrentPackGenerations =
+        Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    private Builder() {}
+
+    private Builder(ServerConfig c) {
+      cacheRoot = c.cacheRoot;
+      urlCanonicalizer = c.urlCanonicalizer;
+      requestAuthorizer = c.requestAuthorizer;
+      upstreamCredentials = c.upstreamCredentials;
+      errorReporter = c.errorReporter;
+      requestLogger = c.requestLogger;
+      operationLogger = c.operationLogger;
+      executor = c.executor;
+      upstreamConnectTimeout = c.upstreamConnectTimeout;
+      upstreamTimeout = c.upstreamTimeout;
+      upstreamFetchTimeout = c.upstreamFetchTimeout;
+      upstreamCooldown = c.upstreamCooldown;
+      maxRequestBodyBytes = c.maxRequestBodyBytes;
+      metricRegistry = c.metricRegistry;
+      metricPrefix = c.metricPrefix;
+      clock = c.clock;
+      offlineMode = c.offlineMode;
+      upstreamEnabled = c.upstreamEnabled;
+      lsRefsCacheTtl = c.lsRefsCacheTtl;
+      lsRefsCachePath = c.lsRefsCachePath;
+      lsRefsMaxStaleness = c.lsRefsMaxStaleness;
+      lsRefsCacheMaxRepositories = c.lsRefsCacheMaxRepositories;
+      maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
+    }
+
+    /** Required: the directory holding the mirrors; created when missing. */
+    public Builder cacheRoot(Path cacheRoot) {
+      this.cacheRoot = Objects.requireNonNull(cacheRoot, "cacheRoot").toAbsolutePath().normalize();
+      return this;
+    }
+
+    /** Required unless {@link #allowedUpstreams} is given: maps paths to upstream URLs. */
+    public Builder urlCanonicalizer(UrlCanonicalizer urlCanonicalizer) {
+      this.urlCanonicalizer = Objects.requireNonNull(urlCanonicalizer, "urlCanonicalizer");
+      return this;
+    }
+
+    /** Sets the canonicalizer to {@link UrlCanonicalizer#allowList} of these base URLs. */
+    public Builder allowedUpstreams(Iterable<URI> bases) {
+      Objects.requireNonNull(bases, "bases");
+      List<URI> list = new ArrayList<>();
+      bases.forEach(list::add);
+      return urlCanonicalizer(UrlCanonicalizer.allowList(list));
+    }
+
+    /** Sets the canonicalizer to {@link UrlCanonicalizer#allowList} of these base URLs. */
+    public Builder allowedUpstreams(String... bases) {
+      return allowedUpstreams(Arrays.stream(bases).map(URI::create).toList());
+    }
+
+    /** Default {@link RequestAuthorizer#ALLOW_ALL}. */
+    public Builder requestAuthorizer(RequestAuthorizer requestAuthorizer) {
+      this.requestAuthorizer = Objects.requireNonNull(requestAuthorizer, "requestAuthorizer");
+      return this;
+    }
+
+    /** Default {@link UpstreamCredentials#NONE}. */
+    public Builder upstreamCredentials(UpstreamCredentials upstreamCredentials) {
+      this.upstreamCredentials =
+          Objects.requireNonNull(upstreamCredentials, "upstreamCredentials");
+      return this;
+    }
+
+    /** Default {@link ErrorReporter#NONE}. */
+    public Builder errorReporter(ErrorReporter errorReporter) {
+      this.errorReporter = Objects.requireNonNull(errorReporter, "errorReporter");
+      return this;
+    }
+
+    /** Default {@link RequestLogger#NONE}. */
+    public Builder requestLogger(RequestLogger requestLogger) {
+      this.requestLogger = Objects.requireNonNull(requestLogger, "requestLogger");
+      return this;
+    }
+
+    /** Default {@link OperationLogger#NONE}. */
+    public Builder operationLogger(OperationLogger operationLogger) {
+      this.operationLogger = Objects.requireNonNull(operationLogger, "operationLogger");
+      return this;
+    }
+
+    /**
+     * Default: none, and the proxy runs a small executor of its own. The host's executor is never
+     * shut down by the proxy.
+     */
+    public Builder executor(ExecutorService executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Default 5 seconds. */
+    public Builder upstreamConnectTimeout(Duration timeout) {
+      this.upstreamConnectTimeout = positive(timeout, "upstreamConnectTimeout");
+      return this;
+    }
+
+    /** Default 10 seconds: an upstream ls-refs slower than this falls back to the cache. */
+    public Builder upstreamTimeout(Duration timeout) {
+      this.upstreamTimeout = positive(timeout, "upstreamTimeout");
+      return this;
+    }
+
+    /** Default 10 minutes. At least one second (JGit counts its timeouts in seconds). */
+    public Builder upstreamFetchTimeout(Duration timeout) {
+      positive(timeout, "upstreamFetchTimeout");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("upstreamFetchTimeout must be at least 1s: " + timeout);
+      }
+      this.upstreamFetchTimeout = timeout;
+      return this;
+    }
+
+    /** Default 30 seconds; zero turns the circuit breaker off. */
+    public Builder upstreamCooldown(Duration cooldown) {
+      Objects.requireNonNull(cooldown, "upstreamCooldown");
+      if (cooldown.isNegative()) {
+        throw new IllegalArgumentException("upstreamCooldown must not be negative: " + cooldown);
+      }
+      this.upstreamCooldown = cooldown;
+      return this;
+    }
+
+    /** Default 32 MiB; larger bodies are answered 413. */
+    public Builder maxRequestBodyBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxRequestBodyBytes must be at least 1024: " + bytes);
+      }
+      this.maxRequestBodyBytes = bytes;
+      return this;
+    }
+
+    /** Default: none, and the proxy keeps its metrics in a registry of its own. */
+    public Builder metricRegistry(MetricRegistry metricRegistry) {
+      this.metricRegistry = Objects.requireNonNull(metricRegistry, "metricRegistry");
+      return this;
+    }
+
+    /** Default {@code goblet}. */
+    public Builder metricPrefix(String prefix) {
+      Objects.requireNonNull(prefix, "metricPrefix");
+      if (prefix.isBlank()) {
+        throw new IllegalArgumentException("metricPrefix must not be blank");
+      }
+      this.metricPrefix = prefix;
+      return this;
+    }
+
+    /** Default {@link Clock#systemUTC()}; tests pass a clock they move. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Default {@code true}: serve ls-refs from the cache when the upstream fails. */
+    public Builder offlineMode(boolean offlineMode) {
+      this.offlineMode = offlineMode;
+      return this;
+    }
+
+    /** Default {@code true}; {@code false} starts the proxy with the upstream switched off. */
+    public Builder upstreamEnabled(boolean upstreamEnabled) {
+      this.upstreamEnabled = upstreamEnabled;
+      return this;
+    }
+
+    /** Default 5 minutes: younger cached answers are fresh, older ones stale. */
+    public Builder lsRefsCacheTtl(Duration ttl) {
+      this.lsRefsCacheTtl = positive(ttl, "lsRefsCacheTtl");
+      return this;
+    }
+
+    /** Default {@code <cacheRoot>/.ls-refs-cache}. */
+    public Builder lsRefsCachePath(Path path) {
+      this.lsRefsCachePath = Objects.requireNonNull(path, "lsRefsCachePath").toAbsolutePath();
+      return this;
+    }
+
+    /** Default: no limit. Cached answers older than this are never served. */
+    public Builder lsRefsMaxStaleness(Duration maxStaleness) {
+      this.lsRefsMaxStaleness = positive(maxStaleness, "lsRefsMaxStaleness");
+      return this;
+    }
+
+    /** Default 10,000; the least recently used repository is evicted beyond it. */
+    public Builder lsRefsCacheMaxRepositories(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("lsRefsCacheMaxRepositories must be >= 1: " + max);
+      }
+      this.lsRefsCacheMaxRepositories = max;
+      return this;
+    }
+
+    /** Default: the number of processors, at least 2. */
+    public Builder maxConcurrentPackGenerations(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConcurrentPackGenerations must be >= 1: " + max);
+      }
+      this.maxConcurrentPackGenerations = max;
+      return this;
+    }
+
+    /**
+     * @return the config
+     * @throws IllegalStateException naming every required value that is missing
+     */
+    public ServerConfig build() {
+      List<String> missing = new ArrayList<>();
+      if (cacheRoot == null) {
+        missing.add("cacheRoot");
+      }
+      if (urlCanonicalizer == null) {
+        missing.add("urlCanonicalizer (or allowedUpstreams)");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("ServerConfig is missing " + String.join(", ", missing));
+      }
+      if (lsRefsMaxStaleness != null && lsRefsMaxStaleness.compareTo(lsRefsCacheTtl) < 0) {
+        throw new IllegalStateException(
+            "lsRefsMaxStaleness (" + lsRefsMaxStaleness + ") must not be below lsRefsCacheTtl ("
+                + lsRefsCacheTtl + ")");
+      }
+      return new ServerConfig(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}
