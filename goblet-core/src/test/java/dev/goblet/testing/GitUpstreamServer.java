@@ -1,0 +1,342 @@
+package dev.goblet.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Git smart-HTTP server for tests: the JDK's HTTP server on {@code 127.0.0.1} in front of
+ * the native {@code git http-backend}, serving every repository under a project root (see {@link
+ * UpstreamRepo}). It records every request and can misbehave on demand: require a bearer token,
+ * fail the next requests with a status, hang, or stop listening and come back on the same port.
+ *
+ * <p>Thread-safe. Requests are served on a cached thread pool; each runs its own {@code git
+ * http-backend} process.
+ */
+public final class GitUpstreamServer implements AutoCloseable {
+  private static final int BIND_ATTEMPTS = 20;
+  private static final long BIND_RETRY_MILLIS = 100;
+
+  private final GitHttpBackend backend;
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(DaemonThreads.factory("git-upstream"));
+  private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
+  private final Object lifecycle = new Object();
+  private final Object faults = new Object();
+
+  // guarded by lifecycle
+  private HttpServer server;
+  private int port;
+  private boolean closed;
+
+  // guarded by faults
+  private CountDownLatch hangGate;
+  private int failureStatus;
+  private int failuresLeft;
+  private String requiredToken;
+
+  private GitUpstreamServer(Path projectRoot) {
+    this.backend = new GitHttpBackend(projectRoot);
+  }
+
+  /**
+   * Starts a server on an ephemeral port of {@code 127.0.0.1}, serving the repositories under
+   * {@code projectRoot}: {@code <projectRoot>/owner/repo.git} is at {@code repoUrl("owner/repo")}.
+   */
+  public static GitUpstreamServer start(Path projectRoot) {
+    GitUpstreamServer upstream = new GitUpstreamServer(projectRoot);
+    synchronized (upstream.lifecycle) {
+      upstream.server = upstream.bind(0);
+      upstream.port = upstream.server.getAddress().getPort();
+    }
+    return upstream;
+  }
+
+  private HttpServer bind(int requestedPort) {
+    try {
+      HttpServer http =
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 0);
+      http.setExecutor(executor);
+      http.createContext("/", this::handle);
+      http.start();
+      return http;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind 127.0.0.1:" + requestedPort, e);
+    }
+  }
+
+  /** @return {@code http://127.0.0.1:<port>}; the port stays the same across {@link #restart()} */
+  public String baseUrl() {
+    synchronized (lifecycle) {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  /** @return the URL of a repository, {@code baseUrl() + "/" + name}, e.g. name {@code owner/repo} */
+  public URI repoUrl(String name) {
+    return URI.create(baseUrl() + "/" + name);
+  }
+
+  /**
+   * From now on, answers a request that lacks {@code Authorization: Bearer <token>} with 401 and
+   * {@code WWW-Authenticate: Bearer}; such requests are still recorded.
+   *
+   * @param token the token to require, or {@code null} to require none
+   */
+  public void requireBearerToken(String token) {
+    synchronized (faults) {
+      requiredToken = token;
+    }
+  }
+
+  /** Answers the next {@code count} requests with {@code status} and a short text body. */
+  public void failNext(int status, int count) {
+    synchronized (faults) {
+      failureStatus = status;
+      failuresLeft = count;
+    }
+  }
+
+  /**
+   * While {@code hanging} is true, requests are accepted and read but not answered; {@code
+   * hang(false)} lets them (and later ones) be served normally, {@link #close()} abandons them.
+   */
+  public void hang(boolean hanging) {
+    synchronized (faults) {
+      if (hanging && hangGate == null) {
+        hangGate = new CountDownLatch(1);
+      } else if (!hanging && hangGate != null) {
+        hangGate.countDown();
+        hangGate = null;
+      }
+    }
+  }
+
+  /**
+   * Closes the listening socket so that new connections are refused. Exchanges in progress are cut
+   * off. {@link #restart()} listens again on the same port.
+   */
+  public void stop() {
+    synchronized (lifecycle) {
+      if (server != null) {
+        server.stop(0);
+        server = null;
+      }
+    }
+  }
+
+  /** Listens again on the same port after {@link #stop()}; does nothing if already listening. */
+  public void restart() {
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("closed");
+      }
+      if (server == null) {
+        server = bindWithRetry(port);
+      }
+    }
+  }
+
+  /** A port just released may linger for a moment; the retry loop waits it out. */
+  private HttpServer bindWithRetry(int samePort) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return bind(samePort);
+      } catch (UncheckedIOException e) {
+        if (!(e.getCause() instanceof BindException) || attempt == BIND_ATTEMPTS) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(BIND_RETRY_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while rebinding port " + samePort, e);
+      }
+    }
+  }
+
+  /** @return a snapshot of the requests recorded so far, in the order they completed */
+  public List<RecordedRequest> requests() {
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
+  }
+
+  /** Forgets the requests recorded so far. */
+  public void clearRequests() {
+    requests.clear();
+  }
+
+  /** @return how many recorded requests had {@code method} and a path ending with {@code pathSuffix} */
+  public long count(String method, String pathSuffix) {
+    return requests().stream()
+        .filter(r -> r.method().equalsIgnoreCase(method) && r.path().endsWith(pathSuffix))
+        .count();
+  }
+
+  /** @return how many times the protocol v2 {@code command} appeared in recorded request bodies */
+  public long commandCount(String command) {
+    return requests().stream()
+        .flatMap(r -> r.commands().stream())
+        .filter(command::equals)
+        .count();
+  }
+
+  /** @return how many protocol v2 {@code fetch} commands were recorded */
+  public long fetchCount() {
+    return commandCount("fetch");
+  }
+
+  /**
+   * Stops listening, abandons hung requests, kills running {@code git http-backend} processes and
+   * stops the threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    stop();
+    hang(false);
+    backend.close();
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean isClosed() {
+    synchronized (lifecycle) {
+      return closed;
+    }
+  }
+
+  private void handle(HttpExchange exchange) {
+    List<String> commands = List.of();
+    try {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      if (exchange.getRequestMethod().equalsIgnoreCase("POST")) {
+        commands =
+            ProtocolV2Commands.in(body, exchange.getRequestHeaders().getFirst("Content-Encoding"));
+      }
+      if (passHangGate() && !isClosed()) {
+        respond(exchange, body);
+      }
+    } catch (IOException e) {
+      // Mostly a client that went away; git http-backend's own complaints are logged by the bridge.
+      sendErrorIfNothingSent(exchange, e);
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      sendErrorIfNothingSent(exchange, e);
+    } finally {
+      record(exchange, commands);
+      exchange.close();
+    }
+  }
+
+  /** @return false if the thread was interrupted while the server hung (it is being closed) */
+  private boolean passHangGate() {
+    CountDownLatch gate;
+    synchronized (faults) {
+      gate = hangGate;
+    }
+    if (gate == null) {
+      return true;
+    }
+    try {
+      gate.await();
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void respond(HttpExchange exchange, byte[] body) throws IOException {
+    int injected = takeInjectedFailure();
+    if (injected > 0) {
+      sendText(exchange, injected, "injected failure " + injected);
+    } else if (!isAuthorized(exchange)) {
+      exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+      sendText(exchange, 401, "bearer token required");
+    } else {
+      backend.serve(exchange, body);
+    }
+  }
+
+  /** @return the status to fail this request with, or 0 */
+  private int takeInjectedFailure() {
+    synchronized (faults) {
+      if (failuresLeft <= 0) {
+        return 0;
+      }
+      failuresLeft--;
+      return failureStatus;
+    }
+  }
+
+  private boolean isAuthorized(HttpExchange exchange) {
+    String token;
+    synchronized (faults) {
+      token = requiredToken;
+    }
+    if (token == null) {
+      return true;
+    }
+    return exchange.getRequestHeaders().getOrDefault("Authorization", List.of()).stream()
+        .anyMatch(("Bearer " + token)::equals);
+  }
+
+  private static void sendText(HttpExchange exchange, int status, String text) throws IOException {
+    byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static void sendErrorIfNothingSent(HttpExchange exchange, Exception cause) {
+    if (exchange.getResponseCode() >= 0) {
+      return;
+    }
+    try {
+      sendText(exchange, 500, "GitUpstreamServer: " + cause);
+    } catch (IOException | RuntimeException ignored) {
+      // The client is gone; nothing more to tell it.
+    }
+  }
+
+  private void record(HttpExchange exchange, List<String> commands) {
+    URI uri = exchange.getRequestURI();
+    requests.add(
+        new RecordedRequest(
+            exchange.getRequestMethod(),
+            uri.getPath(),
+            uri.getRawQuery(),
+            exchange.getRequestHeaders(),
+            exchange.getResponseCode(),
+            commands));
+  }
+}
