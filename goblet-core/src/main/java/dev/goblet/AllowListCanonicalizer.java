@@ -1,18 +1,15 @@
 package dev.goblet;
 
+import dev.goblet.repository.RepositoryPaths;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /** {@link UrlCanonicalizer#allowList}: maps {@code /<host[:port]>/<path>} onto allowed bases. */
 final class AllowListCanonicalizer implements UrlCanonicalizer {
-  /** One path segment of a repository name: no dot-only names, no separators, no controls. */
-  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._~+-]{0,199}");
-
   private static final int MAX_SEGMENTS = 16;
 
   private final List<Base> bases;
@@ -45,11 +42,11 @@ final class AllowListCanonicalizer implements UrlCanonicalizer {
       if (i == parts.length - 1 && segment.endsWith(".git")) {
         segment = segment.substring(0, segment.length() - 4);
       }
-      if (!SEGMENT.matcher(segment).matches() || segment.endsWith(".lock")) {
+      if (!RepositoryPaths.isValidSegment(segment)) {
         throw new GobletException(
             Status.BAD_REQUEST,
             "invalid repository path segment: each must be letters, digits, '.', '_', '~', '+' or"
-                + " '-', must not start with '.' or '-', and must not be empty");
+                + " '-', must not start with '.' or '-', and must not end in .lock or .git");
       }
       segments.add(segment);
     }

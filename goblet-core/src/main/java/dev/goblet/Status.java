@@ -40,8 +40,11 @@ public enum Status {
     return httpCode;
   }
 
-  /** @return whether this is a failure of the proxy or the upstream rather than of the client */
+  /**
+   * @return whether this is a failure of the proxy or the upstream rather than of the client (a
+   *     refused push, {@link #NOT_IMPLEMENTED}, is the client's)
+   */
   public boolean isServerError() {
-    return httpCode >= 500;
+    return httpCode >= 500 && this != NOT_IMPLEMENTED;
   }
 }

@@ -1,0 +1,75 @@
+package dev.goblet.repository;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Where a mirror lives: {@code <cacheRoot>/<host>[_<port>]/<path>.git}. Every name is checked so
+ * that no upstream URL, whatever canonicalizer produced it, leads outside the cache root.
+ * Thread-safe (stateless).
+ */
+public final class RepositoryPaths {
+  /** One path segment: no dot-only names, no separators, no controls, not starting with . or -. */
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._~+-]{0,199}");
+
+  private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?");
+
+  private RepositoryPaths() {}
+
+  /**
+   * @param segment one segment of a repository path
+   * @return whether it may name a directory under the cache root
+   */
+  public static boolean isValidSegment(String segment) {
+    return SEGMENT.matcher(segment).matches()
+        && !segment.endsWith(".lock")
+        && !segment.endsWith(".git");
+  }
+
+  /**
+   * @param upstream a canonical upstream URL
+   * @return the cache key, {@code <host>[_<port>]/<path>}, for example {@code github.com/o/r}
+   * @throws IllegalArgumentException when the URL could lead outside the cache root
+   */
+  public static String key(URI upstream) {
+    String scheme = upstream.getScheme() == null ? "" : upstream.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("upstream must be http or https: " + upstream);
+    }
+    String host = upstream.getHost() == null ? "" : upstream.getHost().toLowerCase(Locale.ROOT);
+    if (!HOST.matcher(host).matches() || host.contains("..")) {
+      throw new IllegalArgumentException("upstream host is not a plain host name: " + upstream);
+    }
+    if (upstream.getRawUserInfo() != null || upstream.getRawQuery() != null) {
+      throw new IllegalArgumentException("upstream must not carry user info or a query");
+    }
+    String path = upstream.getRawPath(); // raw: an encoded slash or dot never passes as one
+    if (path == null || !path.startsWith("/") || path.length() < 2) {
+      throw new IllegalArgumentException("upstream has no repository path: " + upstream);
+    }
+    String[] segments = path.substring(1).split("/", -1);
+    for (String segment : segments) {
+      if (!isValidSegment(segment)) {
+        throw new IllegalArgumentException("upstream path has an invalid segment: " + upstream);
+      }
+    }
+    String hostDir = upstream.getPort() == -1 ? host : host + "_" + upstream.getPort();
+    return hostDir + path;
+  }
+
+  /**
+   * @param cacheRoot the cache root, absolute and normalized
+   * @param upstream a canonical upstream URL
+   * @return the mirror's directory, always inside {@code cacheRoot}
+   * @throws IllegalArgumentException when the URL could lead outside the cache root
+   */
+  public static Path directory(Path cacheRoot, URI upstream) {
+    Path dir = cacheRoot.resolve(key(upstream) + ".git").normalize();
+    if (!dir.startsWith(cacheRoot) || dir.equals(cacheRoot)) {
+      throw new IllegalArgumentException("upstream maps outside the cache root: " + upstream);
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.goblet.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class RepositoryPathsTest {
+  private static final Path ROOT = Path.of("/var/cache/goblet");
+
+  @Test
+  void mapsHostPortAndPathUnderTheRoot() {
+    assertThat(RepositoryPaths.key(URI.create("https://GitHub.com/owner/repo")))
+        .isEqualTo("github.com/owner/repo");
+    assertThat(RepositoryPaths.directory(ROOT, URI.create("http://127.0.0.1:9000/a/b")))
+        .isEqualTo(ROOT.resolve("127.0.0.1_9000/a/b.git"));
+  }
+
+  @Test
+  void refusesAnythingThatCouldLeaveTheRoot() {
+    for (String bad :
+        new String[] {
+          "https://github.com/../etc", "https://github.com/a/./b", "https://github.com/",
+          "https://github.com/a//b", "https://github.com/.ssh/x", "https://github.com/a/b.lock",
+          "https://user@github.com/a", "https://github.com/a?x=1", "file:///etc/passwd",
+          "https://github.com/a%2fb", "https://github.com/a/b.git"
+        }) {
+      assertThatThrownBy(() -> RepositoryPaths.directory(ROOT, URI.create(bad)))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}
