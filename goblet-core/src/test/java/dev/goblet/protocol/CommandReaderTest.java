@@ -1,0 +1,74 @@
+package dev.goblet.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.goblet.GobletException;
+import dev.goblet.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CommandReaderTest {
+  private static final String LS_REFS =
+      "0014command=ls-refs\n0015agent=git/2.39.5\n0017object-format=sha1\n0001"
+          + "0009peel\n000csymrefs\n001bref-prefix refs/heads/\n0000";
+
+  @Test
+  void readsARealGitLsRefsRequest() throws Exception {
+    List<Command> commands = CommandReader.read(bytes(LS_REFS));
+    assertThat(commands).containsExactly(
+        new Command(
+            "ls-refs",
+            List.of("agent=git/2.39.5", "object-format=sha1"),
+            List.of("peel", "symrefs", "ref-prefix refs/heads/")));
+  }
+
+  @Test
+  void encodeIsTheInverseOfRead() throws Exception {
+    Command command = CommandReader.read(bytes(LS_REFS)).get(0);
+    assertThat(new String(command.encode(), StandardCharsets.UTF_8)).isEqualTo(LS_REFS);
+  }
+
+  @Test
+  void readsSeveralCommandsAndCommandsWithoutArguments() throws Exception {
+    List<Command> commands =
+        CommandReader.read(bytes("0012command=fetch\n0000" + LS_REFS));
+    assertThat(commands).extracting(Command::name).containsExactly("fetch", "ls-refs");
+    assertThat(commands.get(0).arguments()).isEmpty();
+  }
+
+  @Test
+  void argumentValuesSelectByKeyword() throws Exception {
+    Command fetch =
+        new Command("fetch", List.of(), List.of("want aaa", "want bbb", "done", "want-ref refs/x"));
+    assertThat(fetch.argumentValues("want ")).containsExactly("aaa", "bbb");
+    assertThat(fetch.argumentValues("want-ref ")).containsExactly("refs/x");
+  }
+
+  @Test
+  void malformedInputIsABadRequestWithAClearMessage() {
+    assertBad("", "empty request");
+    assertBad("0000", "empty request");
+    assertBad("zzzz", "malformed pkt-line");
+    assertBad("0014command=ls-refs\n", "truncated");
+    assertBad("0014command=ls-ref", "truncated");
+    assertBad("0009peel\n0000", "expected command=<name>");
+    assertBad("0001", "expected command=<name> but got a delimiter");
+    assertBad("0014command=ls-refs\n000100010000", "two delimiters");
+    assertBad("fff0" + "x".repeat(10), "truncated");
+    assertBad("fff1" + "x".repeat(70000), "malformed");
+  }
+
+  private static void assertBad(String body, String message) {
+    assertThatThrownBy(() -> CommandReader.read(bytes(body)))
+        .as(body)
+        .isInstanceOfSatisfying(
+            GobletException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
+        .hasMessageContaining(message);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
