@@ -1,0 +1,174 @@
+package dev.goblet.upstream;
+
+import dev.goblet.Status;
+import dev.goblet.UpstreamCredentials;
+import dev.goblet.protocol.Capabilities;
+import dev.goblet.protocol.Command;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.transport.PacketLineIn;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportHttp;
+
+/**
+ * Talks to upstreams: protocol v2 ls-refs over HTTP (JDK client), and the credentials and headers
+ * for JGit's fetch transport. Thread-safe.
+ *
+ * <p>Redirects are never followed, so an upstream cannot send the proxy to a host that is not on
+ * its allow-list.
+ */
+public final class UpstreamClient {
+  /** The largest ls-refs answer accepted (a Gerrit server with a million refs stays below). */
+  private static final long MAX_LS_REFS_BYTES = 512L << 20;
+
+  private final HttpClient http;
+  private final UpstreamCredentials credentials;
+  private final Duration timeout;
+
+  /**
+   * @param credentials what the proxy presents upstream
+   * @param connectTimeout TCP connect time limit
+   * @param timeout limit for a whole ls-refs exchange
+   */
+  public UpstreamClient(
+      UpstreamCredentials credentials, Duration connectTimeout, Duration timeout) {
+    this.credentials = credentials;
+    this.timeout = timeout;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(connectTimeout)
+            .build();
+  }
+
+  /**
+   * Sends one ls-refs command upstream and returns its answer.
+   *
+   * @param upstream the canonical repository URL
+   * @param command the client's ls-refs command, relayed as it is
+   * @return the answer's pkt-line payloads exactly as sent, each with its trailing newline, without
+   *     the closing flush
+   * @throws UpstreamException when the upstream cannot answer well
+   */
+  public List<String> lsRefs(URI upstream, Command command) throws UpstreamException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint(upstream, "/git-upload-pack"))
+            .timeout(timeout)
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .header("Accept", "application/x-git-upload-pack-result")
+            .header("Git-Protocol", "version=2")
+            .header("User-Agent", "git/2.0 (" + Capabilities.AGENT + ")")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(command.encode()));
+    authorization(upstream).ifPresent(value -> request.header("Authorization", value));
+    HttpResponse<InputStream> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (HttpConnectTimeoutException e) {
+      throw outage(Status.GATEWAY_TIMEOUT, "timed out connecting to the upstream", e);
+    } catch (HttpTimeoutException e) {
+      throw outage(Status.GATEWAY_TIMEOUT, "the upstream did not answer in time", e);
+    } catch (ConnectException e) {
+      throw outage(Status.UNAVAILABLE, "cannot connect to the upstream", e);
+    } catch (IOException e) {
+      throw outage(Status.BAD_GATEWAY, "the upstream connection failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw outage(Status.UNAVAILABLE, "interrupted while asking the upstream", e);
+    }
+    try (InputStream body = response.body()) {
+      int code = response.statusCode();
+      if (code != 200) {
+        throw httpError(code);
+      }
+      return readAnswer(body);
+    } catch (IOException e) {
+      throw outage(Status.BAD_GATEWAY, "the upstream sent a broken ls-refs answer", e);
+    }
+  }
+
+  private static List<String> readAnswer(InputStream body) throws IOException, UpstreamException {
+    PacketLineIn in = new PacketLineIn(body, MAX_LS_REFS_BYTES);
+    List<String> lines = new ArrayList<>();
+    while (true) {
+      String line = in.readStringRaw();
+      if (PacketLineIn.isEnd(line)) {
+        return lines;
+      }
+      if (PacketLineIn.isDelimiter(line) || !line.endsWith("\n")) {
+        throw new IOException("unexpected line in ls-refs answer");
+      }
+      if (line.startsWith("ERR ")) {
+        String message = line.substring(4).strip();
+        throw new UpstreamException(
+            Status.BAD_GATEWAY, "the upstream refused ls-refs: " + message, false, null);
+      }
+      lines.add(line);
+    }
+  }
+
+  /**
+   * @param upstream the repository a JGit transport will talk to
+   * @return configures JGit's HTTP transport with the proxy's credentials
+   */
+  public TransportConfigCallback transportConfig(URI upstream) {
+    return (Transport transport) -> {
+      if (transport instanceof TransportHttp httpTransport) {
+        Map<String, String> headers = new HashMap<>();
+        try {
+          authorization(upstream).ifPresent(value -> headers.put("Authorization", value));
+        } catch (UpstreamException e) {
+          throw new IllegalStateException(e.getMessage(), e);
+        }
+        httpTransport.setAdditionalHeaders(headers);
+      }
+    };
+  }
+
+  private Optional<String> authorization(URI upstream) throws UpstreamException {
+    try {
+      return credentials.authorization(upstream);
+    } catch (IOException | RuntimeException e) {
+      throw new UpstreamException(
+          Status.BAD_GATEWAY, "the proxy's upstream credentials are unavailable", false, e);
+    }
+  }
+
+  private static UpstreamException httpError(int code) {
+    if (code == 404) {
+      return new UpstreamException(
+          Status.NOT_FOUND, "the upstream has no such repository (HTTP 404)", false, null);
+    }
+    if (code == 401 || code == 403) {
+      return new UpstreamException(
+          Status.BAD_GATEWAY,
+          "the upstream refused the proxy's credentials (HTTP " + code + ")",
+          false,
+          null);
+    }
+    return new UpstreamException(
+        Status.BAD_GATEWAY, "the upstream answered HTTP " + code, code >= 500 || code == 429, null);
+  }
+
+  private static URI endpoint(URI upstream, String suffix) {
+    return URI.create(upstream.toString() + suffix);
+  }
+
+  private static UpstreamException outage(Status status, String message, Throwable cause) {
+    return new UpstreamException(status, message, true, cause);
+  }
+}

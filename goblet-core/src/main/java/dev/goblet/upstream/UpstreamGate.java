@@ -1,0 +1,82 @@
+package dev.goblet.upstream;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Decides whether a call may go to an upstream: the run-time switch (operators and tests take the
+ * upstream out) and a circuit breaker per upstream server, so an outage is detected once and not
+ * paid for by every request. Thread-safe.
+ */
+public final class UpstreamGate {
+  private final Clock clock;
+  private final Duration cooldown;
+  private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private volatile boolean enabled;
+
+  /**
+   * @param enabled whether the upstream is switched on at start
+   * @param clock time for the cool-down
+   * @param cooldown how long a failed upstream is left alone; zero disables the breaker
+   */
+  public UpstreamGate(boolean enabled, Clock clock, Duration cooldown) {
+    this.enabled = enabled;
+    this.clock = clock;
+    this.cooldown = cooldown;
+  }
+
+  /** @return whether the upstream is switched on */
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  /** @param enabled switches every upstream on or off, at once, for new calls */
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /**
+   * @param upstream the repository about to be called
+   * @return whether the call may go out; a {@code true} may be the breaker's one probe, which must
+   *     be followed by {@link #recordSuccess} or {@link #recordFailure}
+   */
+  public boolean mayCall(URI upstream) {
+    return enabled && breaker(upstream).allowRequest();
+  }
+
+  /** @param upstream a repository whose server just answered well */
+  public void recordSuccess(URI upstream) {
+    breaker(upstream).recordSuccess();
+  }
+
+  /** @param upstream a repository whose server just failed (unreachable, timeout, 5xx) */
+  public void recordFailure(URI upstream) {
+    breaker(upstream).recordFailure();
+  }
+
+  /** @return whether the upstream is on and no server's breaker is open */
+  public boolean isAvailable() {
+    return enabled && breakers.values().stream().noneMatch(CircuitBreaker::isOpen);
+  }
+
+  /**
+   * @param upstream a repository
+   * @return whether the call would be refused now, without taking a probe slot
+   */
+  public boolean isUnavailable(URI upstream) {
+    CircuitBreaker breaker = breakers.get(server(upstream));
+    return !enabled || (breaker != null && breaker.isOpen());
+  }
+
+  private CircuitBreaker breaker(URI upstream) {
+    return breakers.computeIfAbsent(server(upstream), s -> new CircuitBreaker(clock, cooldown));
+  }
+
+  private static String server(URI upstream) {
+    return upstream.getScheme().toLowerCase(Locale.ROOT) + "://" + upstream.getRawAuthority();
+  }
+}
