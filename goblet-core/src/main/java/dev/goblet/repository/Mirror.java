@@ -1,0 +1,311 @@
+package dev.goblet.repository;
+
+import dev.goblet.ManagedRepository;
+import dev.goblet.OperationLogger;
+import dev.goblet.Status;
+import dev.goblet.upstream.UpstreamException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+import org.eclipse.jgit.errors.PackProtocolException;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.GC;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.transport.BundleWriter;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bare mirror of one upstream repository, kept open for the proxy's lifetime. Reads are safe from
+ * any thread; upstream fetches run one at a time through a {@link FetchCoordinator}.
+ */
+public final class Mirror implements ManagedRepository, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Mirror.class);
+
+  /** Mirrors every upstream ref, forced. */
+  static final RefSpec MIRROR_REFSPEC = new RefSpec("+refs/*:refs/*");
+
+  private static final String CONFIG_SECTION = "goblet";
+  private static final String LAST_UPDATE = "lastUpdate";
+  private static final int MAX_PACKS_BEFORE_REPACK = 16;
+
+  private final URI upstream;
+  private final String key;
+  private final Path dir;
+  private final FileRepository repo;
+  private final MirrorContext context;
+  private final FetchCoordinator fetches;
+
+  Mirror(URI upstream, String key, Path dir, FileRepository repo, MirrorContext context) {
+    this.upstream = upstream;
+    this.key = key;
+    this.dir = dir;
+    this.repo = repo;
+    this.context = context;
+    this.fetches = new FetchCoordinator(context.executor(), this::fetchNow, context.fetchListener());
+  }
+
+  @Override
+  public URI upstreamUrl() {
+    return upstream;
+  }
+
+  @Override
+  public Path localPath() {
+    return dir;
+  }
+
+  /** @return the cache key, {@code <host>[_<port>]/<path>} */
+  public String key() {
+    return key;
+  }
+
+  /** @return the open repository; callers must not close it */
+  public Repository repository() {
+    return repo;
+  }
+
+  @Override
+  public Optional<Instant> lastUpdate() {
+    long millis = repo.getConfig().getLong(CONFIG_SECTION, null, LAST_UPDATE, -1);
+    return millis < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
+  }
+
+  /**
+   * @param id an object id
+   * @return whether the mirror has the object
+   */
+  public boolean hasObject(AnyObjectId id) {
+    return repo.getObjectDatabase().has(id);
+  }
+
+  /**
+   * @param name a full ref name, or {@code HEAD}
+   * @return the ref, peeled, or empty when the mirror lacks it
+   * @throws IOException when the refs cannot be read
+   */
+  public Optional<Ref> ref(String name) throws IOException {
+    Ref ref = repo.exactRef(name);
+    if (ref == null || ref.getObjectId() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(repo.getRefDatabase().peel(ref));
+  }
+
+  /**
+   * @param wants object ids a client wants
+   * @param wantRefs ref names a client wants
+   * @return whether the mirror can serve them all
+   * @throws IOException when the refs cannot be read
+   */
+  public boolean hasAll(Collection<ObjectId> wants, Collection<String> wantRefs)
+      throws IOException {
+    for (ObjectId want : wants) {
+      if (!hasObject(want)) {
+        return false;
+      }
+    }
+    for (String wantRef : wantRefs) {
+      if (ref(wantRef).isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public CompletableFuture<Void> fetchUpstream() {
+    return fetches.join();
+  }
+
+  /**
+   * @return a fetch that starts no earlier than now (queued behind a running one, and shared)
+   */
+  public CompletableFuture<Void> fetchNewerThanNow() {
+    return fetches.startAfterNow();
+  }
+
+  /** @return whether an upstream fetch is running */
+  public boolean isFetching() {
+    return fetches.isRunning();
+  }
+
+  private void fetchNow() throws IOException, UpstreamException {
+    if (!context.gate().mayCall(upstream)) {
+      throw new UpstreamException(
+          Status.UNAVAILABLE,
+          context.gate().isEnabled()
+              ? "the upstream is unavailable (it failed recently; the proxy retries shortly)"
+              : "the upstream is switched off on this proxy",
+          true,
+          null);
+    }
+    Instant started = context.clock().instant();
+    OperationLogger.Operation operation = context.operations().start("fetch-upstream", upstream);
+    try (Git git = Git.wrap(repo)) {
+      FetchResult result =
+          git.fetch()
+              .setRemote(upstream.toString())
+              .setRefSpecs(MIRROR_REFSPEC)
+              .setRemoveDeletedRefs(true)
+              .setTimeout((int) Math.max(1, context.fetchTimeout().toSeconds()))
+              .setTransportConfigCallback(context.client().transportConfig(upstream))
+              .setProgressMonitor(new OperationProgress(operation))
+              .call();
+      context.gate().recordSuccess(upstream);
+      Ref head = result.getAdvertisedRef(Constants.HEAD);
+      if (head != null && head.isSymbolic()) {
+        linkHead(head.getTarget().getName());
+      }
+      StoredConfig config = repo.getConfig();
+      config.setLong(CONFIG_SECTION, null, LAST_UPDATE, started.toEpochMilli());
+      config.save();
+      repackIfNeeded(operation);
+      operation.done(null);
+    } catch (GitAPIException e) {
+      boolean outage = isOutage(e);
+      if (outage) {
+        context.gate().recordFailure(upstream);
+      } else {
+        context.gate().recordSuccess(upstream); // it answered, if only to refuse
+      }
+      operation.done(e);
+      throw new UpstreamException(
+          outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
+          outage ? "the upstream is unreachable" : "fetching from the upstream failed",
+          outage,
+          e);
+    } catch (IOException | RuntimeException e) {
+      operation.done(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Points the mirror's HEAD at the upstream's default branch.
+   *
+   * @param target a full ref name such as {@code refs/heads/main}
+   * @throws IOException when HEAD cannot be written
+   */
+  public void linkHead(String target) throws IOException {
+    if (!target.startsWith(Constants.R_REFS)) {
+      return;
+    }
+    Ref current = repo.exactRef(Constants.HEAD);
+    if (current != null
+        && current.isSymbolic()
+        && current.getTarget().getName().equals(target)) {
+      return;
+    }
+    RefUpdate update = repo.updateRef(Constants.HEAD, false);
+    RefUpdate.Result result = update.link(target);
+    if (result != RefUpdate.Result.NEW
+        && result != RefUpdate.Result.FORCED
+        && result != RefUpdate.Result.NO_CHANGE) {
+      log.warn("could not point HEAD of mirror {} at {}: {}", key, target, result);
+    }
+  }
+
+  private void repackIfNeeded(OperationLogger.Operation operation) throws IOException {
+    GC gc = new GC(repo);
+    GC.RepoStatistics stats = gc.getStatistics();
+    boolean noBitmap = stats.numberOfBitmaps == 0 && stats.numberOfPackedObjects > 0;
+    if (!noBitmap && stats.numberOfPackFiles <= MAX_PACKS_BEFORE_REPACK) {
+      return;
+    }
+    operation.progress("repacking (" + stats.numberOfPackFiles + " packs)");
+    gc.setProgressMonitor(new OperationProgress(operation));
+    try {
+      gc.gc().get();
+    } catch (Exception e) {
+      // A failed repack leaves the old packs in place; the mirror stays usable.
+      log.warn("repacking mirror {} failed", key, e);
+    }
+  }
+
+  private static boolean isOutage(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof NoRemoteRepositoryException) {
+        return false;
+      }
+      if (t instanceof ConnectException
+          || t instanceof SocketTimeoutException
+          || t instanceof UnknownHostException
+          || t instanceof SocketException
+          || t instanceof PackProtocolException) {
+        return true;
+      }
+      String message = String.valueOf(t.getMessage());
+      if (message.contains(" 500 ") || message.contains(" 502 ") || message.contains(" 503 ")
+          || message.contains(" 504 ") || message.contains("timed out")
+          || message.contains("Connection refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void writeBundle(OutputStream out) throws IOException {
+    BundleWriter writer = new BundleWriter(repo);
+    int refs = 0;
+    for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
+      if (ref.getObjectId() != null) {
+        writer.include(ref);
+        refs++;
+      }
+    }
+    if (refs == 0) {
+      throw new IOException("mirror " + key + " has no refs to bundle");
+    }
+    writer.writeBundle(NullProgressMonitor.INSTANCE, out);
+  }
+
+  @Override
+  public void recoverFromBundle(Path bundle) throws IOException {
+    if (!Files.isRegularFile(bundle)) {
+      throw new IOException("no bundle at " + bundle);
+    }
+    try (Git git = Git.wrap(repo)) {
+      git.fetch()
+          .setRemote(bundle.toAbsolutePath().toString())
+          .setRefSpecs(MIRROR_REFSPEC)
+          .setCheckFetchedObjects(true)
+          .call();
+    } catch (GitAPIException e) {
+      throw new IOException("cannot recover mirror " + key + " from bundle " + bundle, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    repo.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Mirror[" + key + "]";
+  }
+}

@@ -1,0 +1,42 @@
+package dev.goblet.repository;
+
+import dev.goblet.OperationLogger;
+import dev.goblet.upstream.UpstreamClient;
+import dev.goblet.upstream.UpstreamGate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+/**
+ * What every mirror shares: where background work runs, how the upstream is reached, and who hears
+ * of fetches.
+ *
+ * @param executor runs upstream fetches
+ * @param clock time for last-update stamps
+ * @param client the upstream client (credentials for JGit's transport)
+ * @param gate the upstream switch and circuit breakers
+ * @param operations receives fetch progress (already guarded against exceptions)
+ * @param fetchTimeout JGit's I/O timeout for a fetch
+ * @param fetchListener counts fetches started and shared
+ */
+public record MirrorContext(
+    Executor executor,
+    Clock clock,
+    UpstreamClient client,
+    UpstreamGate gate,
+    OperationLogger operations,
+    Duration fetchTimeout,
+    FetchListener fetchListener) {
+
+  /** Told when mirror fetches start and when a caller shares one. Must be fast and not throw. */
+  public interface FetchListener {
+    /** Counts nothing. */
+    FetchListener NONE = new FetchListener() {};
+
+    /** A new upstream fetch started. */
+    default void started() {}
+
+    /** A caller shared a running or queued fetch instead of starting one. */
+    default void coalesced() {}
+  }
+}

@@ -1,0 +1,200 @@
+package dev.goblet.repository;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Stream;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.lib.ConfigConstants;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens, creates and lists the mirrors under the cache root. Each mirror is opened once and kept
+ * open until {@link #close()}. Thread-safe.
+ *
+ * <p>A new mirror is initialised in a temporary directory beside its final place and moved there
+ * atomically, so a crash never leaves a half-made repository where a mirror is looked for.
+ */
+public final class MirrorManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MirrorManager.class);
+  private static final String TEMP_PREFIX = ".tmp-";
+  private static final int MAX_DEPTH = 20;
+
+  private final Path cacheRoot;
+  private final MirrorContext context;
+  private final ConcurrentMap<String, Mirror> mirrors = new ConcurrentHashMap<>();
+
+  /**
+   * @param cacheRoot absolute, normalized; created when missing
+   * @param context what the mirrors share
+   * @throws IOException when the cache root cannot be created
+   */
+  public MirrorManager(Path cacheRoot, MirrorContext context) throws IOException {
+    this.cacheRoot = cacheRoot;
+    this.context = context;
+    Files.createDirectories(cacheRoot);
+  }
+
+  /**
+   * @param upstream a canonical upstream URL
+   * @return its mirror, created (empty) when there is none yet
+   * @throws IOException when the mirror cannot be created or opened
+   * @throws IllegalArgumentException when the URL could lead outside the cache root
+   */
+  public Mirror open(URI upstream) throws IOException {
+    String key = RepositoryPaths.key(upstream);
+    try {
+      return mirrors.computeIfAbsent(key, k -> openOrCreate(upstream, k));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /**
+   * @param upstream a canonical upstream URL
+   * @return its mirror when one exists on disk; never creates one
+   * @throws IOException when an existing mirror cannot be opened
+   */
+  public Optional<Mirror> find(URI upstream) throws IOException {
+    String key = RepositoryPaths.key(upstream);
+    Mirror open = mirrors.get(key);
+    if (open != null) {
+      return Optional.of(open);
+    }
+    if (!Files.isDirectory(RepositoryPaths.directory(cacheRoot, upstream))) {
+      return Optional.empty();
+    }
+    return Optional.of(open(upstream));
+  }
+
+  /**
+   * @return every mirror under the cache root, opened, sorted by key
+   * @throws IOException when the cache root cannot be walked
+   */
+  public List<Mirror> list() throws IOException {
+    List<Mirror> result = new ArrayList<>();
+    try (Stream<Path> paths = Files.walk(cacheRoot, MAX_DEPTH)) {
+      List<Path> dirs =
+          paths
+              .filter(p -> p.getFileName().toString().endsWith(".git"))
+              .filter(p -> Files.isRegularFile(p.resolve("HEAD")))
+              .filter(p -> !hasHiddenPart(p))
+              .toList();
+      for (Path dir : dirs) {
+        Optional<URI> upstream = upstreamOf(dir);
+        if (upstream.isEmpty()) {
+          continue;
+        }
+        try {
+          result.add(open(upstream.get()));
+        } catch (IOException | IllegalArgumentException e) {
+          log.warn("skipping unreadable mirror at {}", dir, e);
+        }
+      }
+    }
+    result.sort(Comparator.comparing(Mirror::key));
+    return result;
+  }
+
+  /** @return the mirrors opened so far */
+  public List<Mirror> opened() {
+    return List.copyOf(mirrors.values());
+  }
+
+  private Mirror openOrCreate(URI upstream, String key) {
+    Path dir = RepositoryPaths.directory(cacheRoot, upstream);
+    try {
+      if (!Files.isRegularFile(dir.resolve("HEAD"))) {
+        create(dir, upstream);
+      }
+      FileRepository repo = new FileRepository(dir.toFile());
+      return new Mirror(upstream, key, dir, repo, context);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void create(Path dir, URI upstream) throws IOException {
+    Files.createDirectories(dir.getParent());
+    Path temp = Files.createTempDirectory(dir.getParent(), TEMP_PREFIX);
+    try {
+      try (FileRepository repo = new FileRepository(temp.toFile())) {
+        repo.create(true);
+        StoredConfig config = repo.getConfig();
+        config.setInt(ConfigConstants.CONFIG_CORE_SECTION, null, "repositoryformatversion", 0);
+        config.setInt("protocol", null, "version", 2);
+        config.setBoolean("uploadpack", null, "allowFilter", true);
+        config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
+        config.setBoolean("repack", null, "writeBitmaps", true);
+        config.setBoolean("pack", null, "buildBitmaps", true);
+        config.setInt("gc", null, "auto", 0);
+        config.setString("remote", "origin", "url", upstream.toString());
+        config.setString("remote", "origin", "fetch", Mirror.MIRROR_REFSPEC.toString());
+        config.setBoolean("remote", "origin", "mirror", true);
+        config.save();
+      }
+      try {
+        Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, dir);
+      }
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
+      // Another process made the mirror first; use theirs.
+    } finally {
+      deleteTree(temp);
+    }
+  }
+
+  /**
+   * @param dir a mirror directory
+   * @return the upstream URL recorded in its config
+   */
+  static Optional<URI> upstreamOf(Path dir) {
+    try (FileRepository repo = new FileRepository(dir.toFile())) {
+      String url = repo.getConfig().getString("remote", "origin", "url");
+      return url == null ? Optional.empty() : Optional.of(URI.create(url));
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private boolean hasHiddenPart(Path dir) {
+    for (Path part : cacheRoot.relativize(dir)) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    mirrors.values().forEach(Mirror::close);
+    mirrors.clear();
+  }
+}
