@@ -112,10 +112,11 @@ public record LsRefsArgs(List<String> prefixes, boolean symrefs, boolean peel, b
    *       unborn} and {@code symrefs} are requested and HEAD matches), the listing requested
    *       {@code unborn} too ({@link RefListing#covers} also accepts a listing proving HEAD born);
    *   <li>prefixes: a full request needs a full listing; otherwise each requested prefix {@code p}
-   *       must be decided by the listing: if {@code p} can match HEAD ({@code "HEAD".startsWith(p)})
-   *       the listing must match HEAD; if {@code p} can match refs under {@code refs/}, the listing
-   *       must be full or have a prefix whose refs scope contains {@code p}'s refs scope. A prefix
-   *       matching neither (for example {@code main}) is always covered: it matches nothing.
+   *       must be decided by the listing: if {@code p} can match HEAD (that is, {@code
+   *       "HEAD".startsWith(p)}) the listing must match HEAD; if {@code p} can match refs under
+   *       {@code refs/}, the listing must be full or have a prefix whose refs scope contains {@code
+   *       p}'s refs scope. A prefix matching neither (for example {@code main}) is always covered:
+   *       it matches nothing.
    * </ul>
    *
    * <p>The refs scope of a prefix is the part of {@code refs/} it matches, written as a prefix
@@ -143,7 +144,7 @@ public record LsRefsArgs(List<String> prefixes, boolean symrefs, boolean peel, b
     return new LsRefsArgs(prefixes, symrefs, peel, newUnborn);
   }
 
-  /** @return whether git answers these arguments with an {@code unborn HEAD} line if HEAD is unborn */
+  /** @return whether, were HEAD unborn, git would answer these arguments with an unborn line */
   boolean listsUnbornHead() {
     return unborn && symrefs && matches(HEAD);
   }

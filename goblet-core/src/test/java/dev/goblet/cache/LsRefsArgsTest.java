@@ -41,7 +41,8 @@ class LsRefsArgsTest {
   @Test
   void prefixesAreSortedAndDistinctSoThatOrderDoesNotMatter() {
     LsRefsArgs args =
-        LsRefsArgs.of(List.of("refs/tags/", "HEAD", "refs/tags/", "refs/heads/"), true, true, false);
+        LsRefsArgs.of(
+            List.of("refs/tags/", "HEAD", "refs/tags/", "refs/heads/"), true, true, false);
 
     assertThat(args.prefixes()).containsExactly("HEAD", "refs/heads/", "refs/tags/");
     assertThat(args)

@@ -37,7 +37,11 @@ class LsRefsCoverageTest {
   @ParameterizedTest(name = "a {0} listing covers {2}: {4}")
   @MethodSource("clientTable")
   void clientRequests(
-      String listingName, LsRefsArgs listing, String requestName, LsRefsArgs request, boolean covers) {
+      String listingName,
+      LsRefsArgs listing,
+      String requestName,
+      LsRefsArgs request,
+      boolean covers) {
     assertThat(listing.covers(request)).isEqualTo(covers);
   }
 
