@@ -30,7 +30,14 @@ public record LsRefsArgs(List<String> prefixes, boolean symrefs, boolean peel, b
   private static final String REFS = "refs/";
   private static final String PREFIX_ARGUMENT = "ref-prefix ";
 
-  /** Normalizes the prefixes; see the class documentation. */
+  /**
+   * Normalizes the prefixes as described above.
+   *
+   * @param prefixes the {@code ref-prefix} values in any order, duplicates allowed
+   * @param symrefs whether {@code symrefs} is requested
+   * @param peel whether {@code peel} is requested
+   * @param unborn whether {@code unborn} is requested
+   */
   public LsRefsArgs {
     Objects.requireNonNull(prefixes, "prefixes");
     prefixes.forEach(prefix -> Objects.requireNonNull(prefix, "prefix"));
@@ -42,7 +49,7 @@ public record LsRefsArgs(List<String> prefixes, boolean symrefs, boolean peel, b
   }
 
   /**
-   * Creates normalized arguments.
+   * Creates normalized arguments from any collection of prefixes.
    *
    * @param prefixes the {@code ref-prefix} values in any order, duplicates allowed
    * @param symrefs whether {@code symrefs} is requested
