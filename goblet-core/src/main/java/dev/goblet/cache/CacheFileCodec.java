@@ -1,0 +1,143 @@
+package dev.goblet.cache;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonWriter;
+import dev.goblet.cache.LsRefsCache.Entry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The JSON form of one repository's cache entry, schema version {@value #VERSION}:
+ *
+ * <pre>{@code
+ * {"version":1,"repository":"github.com/o/r","upstream":"https://github.com/o/r",
+ *  "listings":[{"time":"2026-01-02T03:04:05.678Z","prefixes":["refs/heads/"],
+ *               "symrefs":true,"peel":true,"unborn":false,"lines":["<oid> refs/heads/main"]}]}
+ * }</pre>
+ *
+ * Listings are newest first; times are ISO-8601 instants in UTC ({@link Instant#toString()}).
+ * Encoding is UTF-8. Stateless and thread-safe.
+ */
+final class CacheFileCodec {
+
+  /** The schema version written, and the only one read. */
+  static final int VERSION = 1;
+
+  private static final Gson GSON =
+      new GsonBuilder()
+          .registerTypeAdapter(Instant.class, new InstantAdapter().nullSafe())
+          .disableHtmlEscaping()
+          .setStrictness(Strictness.STRICT)
+          .create();
+
+  private CacheFileCodec() {}
+
+  /** A file's content is not a valid cache entry. */
+  static final class FormatException extends Exception {
+    FormatException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private record FileJson(
+      int version, String repository, String upstream, List<ListingJson> listings) {}
+
+  private record ListingJson(
+      Instant time,
+      List<String> prefixes,
+      boolean symrefs,
+      boolean peel,
+      boolean unborn,
+      List<String> lines) {}
+
+  static byte[] encode(Entry entry) {
+    List<ListingJson> listings =
+        entry.listings().stream()
+            .map(
+                listing ->
+                    new ListingJson(
+                        listing.time(),
+                        listing.args().prefixes(),
+                        listing.args().symrefs(),
+                        listing.args().peel(),
+                        listing.args().unborn(),
+                        listing.lines()))
+            .toList();
+    FileJson file = new FileJson(VERSION, entry.repoKey(), entry.upstream().toString(), listings);
+    return GSON.toJson(file).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * @param bytes a file's content
+   * @return the entry it holds, with its listings' order preserved
+   * @throws FormatException if the content is not UTF-8, not JSON, of another schema version, or
+   *     breaks the entry's invariants
+   */
+  static Entry decode(byte[] bytes) throws FormatException {
+    try {
+      String json = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+      FileJson file = required(GSON.fromJson(json, FileJson.class), "document");
+      if (file.version() != VERSION) {
+        throw new IllegalArgumentException(
+            "schema version " + file.version() + ", expected " + VERSION);
+      }
+      List<RefListing> listings =
+          required(file.listings(), "listings").stream().map(CacheFileCodec::toListing).toList();
+      return Entry.restore(
+          required(file.repository(), "repository"),
+          new URI(required(file.upstream(), "upstream")),
+          listings);
+    } catch (CharacterCodingException
+        | URISyntaxException
+        | JsonParseException
+        | DateTimeException
+        | IllegalArgumentException
+        | NullPointerException e) {
+      // NullPointerException: the value types reject null list elements, which JSON allows.
+      throw new FormatException(e.toString(), e);
+    }
+  }
+
+  private static RefListing toListing(ListingJson listing) {
+    LsRefsArgs args =
+        LsRefsArgs.of(
+            required(listing.prefixes(), "prefixes"),
+            listing.symrefs(),
+            listing.peel(),
+            listing.unborn());
+    return new RefListing(
+        required(listing.time(), "time"), args, required(listing.lines(), "lines"));
+  }
+
+  private static <T> T required(T value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException("missing " + name);
+    }
+    return value;
+  }
+
+  /** Writes instants as ISO-8601 strings. */
+  private static final class InstantAdapter extends TypeAdapter<Instant> {
+    @Override
+    public void write(JsonWriter out, Instant value) throws IOException {
+      out.value(value.toString());
+    }
+
+    @Override
+    public Instant read(JsonReader in) throws IOException {
+      return Instant.parse(in.nextString());
+    }
+  }
+}

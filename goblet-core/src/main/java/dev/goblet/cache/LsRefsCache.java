@@ -1,0 +1,428 @@
+package dev.goblet.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A persisted cache of upstream {@code ls-refs} answers, so that the proxy can answer {@code
+ * ls-refs} exactly as the upstream did while the upstream is down.
+ *
+ * <p>Per repository it keeps the newest {@value #MAX_LISTINGS_PER_REPOSITORY} listings with
+ * distinct arguments, and answers a request from the newest listing that {@linkplain
+ * RefListing#covers covers} it. At most {@code maxRepositories} repositories are kept; the least
+ * recently used one (by {@link #put} or {@link #answer}) is evicted. Each repository is persisted
+ * in its own file in the cache directory, replaced atomically on every change; persistence
+ * failures are logged and counted, never thrown, since the in-memory cache stays correct. A file
+ * is named {@code <key, sanitized>-<SHA-256 of key>.json}, so no key can place it outside the
+ * directory, and holds JSON of schema version 1 with ISO-8601 UTC times.
+ *
+ * <p>All methods are thread-safe. Call {@link #load()} once, before the cache is used.
+ */
+public final class LsRefsCache {
+
+  /** The number of listings kept per repository. */
+  public static final int MAX_LISTINGS_PER_REPOSITORY = 8;
+
+  private static final Logger LOG = LoggerFactory.getLogger(LsRefsCache.class);
+  private static final int FILE_LOCK_STRIPES = 32;
+
+  private final Clock clock;
+  private final int maxRepositories;
+  private final CacheFileStore store;
+  private final AtomicLong persistFailures = new AtomicLong();
+
+  /*
+   * Locking. `memoryLock` guards `lru`, an insertion-ordered map used as an LRU list (least
+   * recently used first; a use moves the key to the end). Every operation mutates that order, even
+   * answer(), so a read-write lock would buy nothing; the critical sections are a few map
+   * operations on immutable values, while deriving answers and all I/O happen outside the lock.
+   *
+   * Files are kept in step by sync(key), which under the key's file lock (a lock stripe) writes
+   * whatever memory holds for the key at that moment, or deletes the file if memory holds nothing.
+   * Every memory change is followed by a sync of the keys it changed, and syncs of one key are
+   * serialized, so the last sync of a key always sees memory after the last change: a file can
+   * never be left older than memory, nor resurrected after an invalidation or eviction. Lock order:
+   * file lock, then memory lock.
+   */
+  private final ReentrantLock memoryLock = new ReentrantLock();
+  private final LinkedHashMap<String, Entry> lru = new LinkedHashMap<>();
+  private final ReentrantLock[] fileLocks = new ReentrantLock[FILE_LOCK_STRIPES];
+
+  /**
+   * A snapshot of one repository's cache entry. Immutable.
+   *
+   * @param repoKey the caller's key of the repository, such as {@code github.com/owner/repo}
+   * @param upstream the upstream the listings came from
+   * @param listings the listings, newest first, with distinct arguments, at least one and at most
+   *     {@value LsRefsCache#MAX_LISTINGS_PER_REPOSITORY}
+   */
+  public record Entry(String repoKey, URI upstream, List<RefListing> listings) {
+
+    /**
+     * Validates and copies.
+     *
+     * @param repoKey the repository's key
+     * @param upstream the upstream the listings came from
+     * @param listings 1 to {@value LsRefsCache#MAX_LISTINGS_PER_REPOSITORY} listings, newest first,
+     *     with distinct arguments
+     */
+    public Entry {
+      Objects.requireNonNull(repoKey, "repoKey");
+      Objects.requireNonNull(upstream, "upstream");
+      listings = List.copyOf(listings);
+      if (listings.isEmpty() || listings.size() > MAX_LISTINGS_PER_REPOSITORY) {
+        throw new IllegalArgumentException(
+            "an entry has 1 to " + MAX_LISTINGS_PER_REPOSITORY + " listings: " + listings.size());
+      }
+      if (listings.stream().map(RefListing::args).distinct().count() != listings.size()) {
+        throw new IllegalArgumentException("listings with the same arguments in " + repoKey);
+      }
+    }
+
+    /** @return when the newest listing was answered by the upstream */
+    public Instant newestTime() {
+      return listings.get(0).time();
+    }
+
+    /**
+     * Rebuilds an entry from stored listings (newest first) the way {@link #put} would have built
+     * it, so that duplicates and excess listings are dropped rather than rejected.
+     */
+    static Entry restore(String repoKey, URI upstream, List<RefListing> listings) {
+      if (listings.isEmpty()) {
+        throw new IllegalArgumentException("no listings for " + repoKey);
+      }
+      int oldest = listings.size() - 1;
+      Entry entry = new Entry(repoKey, upstream, List.of(listings.get(oldest)));
+      for (int i = oldest - 1; i >= 0; i--) {
+        entry = entry.plus(upstream, listings.get(i));
+      }
+      return entry;
+    }
+
+    /**
+     * @return this entry with {@code listing} added as the newest, replacing a listing with the
+     *     same arguments and dropping the oldest beyond the cap; if {@code newUpstream} differs,
+     *     the listings of the old upstream, another server, are discarded
+     */
+    private Entry plus(URI newUpstream, RefListing listing) {
+      List<RefListing> kept = new ArrayList<>();
+      kept.add(listing);
+      if (upstream.equals(newUpstream)) {
+        listings.stream()
+            .filter(old -> !old.args().equals(listing.args()))
+            .limit(MAX_LISTINGS_PER_REPOSITORY - 1)
+            .forEach(kept::add);
+      }
+      return new Entry(repoKey, newUpstream, kept);
+    }
+
+    private Optional<Answer> answer(LsRefsArgs request) {
+      return listings.stream()
+          .filter(listing -> listing.covers(request))
+          .findFirst()
+          .map(listing -> new Answer(listing.time(), upstream, listing.derive(request)));
+    }
+  }
+
+  /**
+   * A cached answer to an {@code ls-refs} request. Immutable.
+   *
+   * @param time when the upstream gave the listing this answer is derived from
+   * @param upstream the upstream that gave it
+   * @param lines the pkt-line payloads, without trailing LFs, exactly as the upstream would have
+   *     answered the request at {@code time}
+   */
+  public record Answer(Instant time, URI upstream, List<String> lines) {
+
+    /**
+     * Validates and copies.
+     *
+     * @param time when the upstream gave the listing the answer is derived from
+     * @param upstream the upstream that gave it
+     * @param lines the answer's pkt-line payloads, without trailing LFs
+     */
+    public Answer {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(upstream, "upstream");
+      lines = List.copyOf(lines);
+    }
+  }
+
+  /**
+   * Creates an empty cache; {@link #load()} reads what a previous instance persisted.
+   *
+   * @param directory the directory of the cache files, created when first needed; it should hold
+   *     nothing else and belong to this instance alone
+   * @param clock the source of listing times and ages
+   * @param maxRepositories how many repositories to keep, at least 1
+   */
+  public LsRefsCache(Path directory, Clock clock, int maxRepositories) {
+    if (maxRepositories < 1) {
+      throw new IllegalArgumentException("maxRepositories must be positive: " + maxRepositories);
+    }
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.maxRepositories = maxRepositories;
+    this.store = new CacheFileStore(directory, clock);
+    for (int i = 0; i < fileLocks.length; i++) {
+      fileLocks[i] = new ReentrantLock();
+    }
+  }
+
+  /**
+   * Reads the entries persisted in the directory, creating it if missing, and adds them to this
+   * cache (replacing in-memory entries of the same repositories), ordered for LRU by their newest
+   * listing's time. A file that cannot be decoded (garbage, truncated, another schema version) is
+   * renamed aside to {@code <name>.corrupt-<epoch millis>} with a warning, and leftover {@code
+   * .tmp} files of interrupted writes are deleted; neither stops the other files from loading. If
+   * more than {@code maxRepositories} repositories result, the least recent are evicted.
+   *
+   * @return how many entries were read
+   * @throws UncheckedIOException if the directory cannot be created or listed
+   */
+  public int load() {
+    List<Entry> loaded;
+    try {
+      loaded = store.loadAll();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the ls-refs cache in " + store.directory(), e);
+    }
+    loaded.sort(Comparator.comparing(Entry::newestTime));
+    List<String> evicted;
+    memoryLock.lock();
+    try {
+      loaded.forEach(entry -> use(entry.repoKey(), entry));
+      evicted = evictOverflow();
+    } finally {
+      memoryLock.unlock();
+    }
+    evicted.forEach(this::sync);
+    return loaded.size();
+  }
+
+  /**
+   * Records the upstream's answer to a request, made now by the clock, as the newest listing of
+   * the repository (replacing a listing with the same arguments, dropping the oldest beyond
+   * {@value #MAX_LISTINGS_PER_REPOSITORY}, discarding all listings if the upstream changed), marks
+   * the repository used, evicts beyond {@code maxRepositories}, and persists the repository's file.
+   * A persistence failure is logged and counted in {@link #persistFailures()}.
+   *
+   * @param repoKey the repository's key
+   * @param upstream the upstream that answered
+   * @param args the request's arguments
+   * @param lines the answer's pkt-line payloads, without trailing LFs
+   * @throws IllegalArgumentException if a line is not an {@code ls-refs} answer line
+   */
+  public void put(String repoKey, URI upstream, LsRefsArgs args, List<String> lines) {
+    Objects.requireNonNull(repoKey, "repoKey");
+    Objects.requireNonNull(upstream, "upstream");
+    RefListing listing = new RefListing(clock.instant(), args, lines);
+    List<String> evicted;
+    memoryLock.lock();
+    try {
+      Entry previous = lru.get(repoKey);
+      use(
+          repoKey,
+          previous == null
+              ? new Entry(repoKey, upstream, List.of(listing))
+              : previous.plus(upstream, listing));
+      evicted = evictOverflow();
+    } finally {
+      memoryLock.unlock();
+    }
+    sync(repoKey);
+    evicted.forEach(this::sync);
+  }
+
+  /**
+   * Answers a request from the newest listing of the repository that covers it, and marks the
+   * repository used.
+   *
+   * @param repoKey the repository's key
+   * @param request the request's arguments
+   * @return the answer, or empty if no listing covers the request
+   */
+  public Optional<Answer> answer(String repoKey, LsRefsArgs request) {
+    Objects.requireNonNull(request, "request");
+    Entry entry;
+    memoryLock.lock();
+    try {
+      entry = lru.get(repoKey);
+      if (entry != null) {
+        use(repoKey, entry);
+      }
+    } finally {
+      memoryLock.unlock();
+    }
+    return entry == null ? Optional.empty() : entry.answer(request);
+  }
+
+  /**
+   * @param repoKey the repository's key
+   * @return a snapshot of the repository's entry; does not mark it used
+   */
+  public Optional<Entry> get(String repoKey) {
+    memoryLock.lock();
+    try {
+      return Optional.ofNullable(lru.get(repoKey));
+    } finally {
+      memoryLock.unlock();
+    }
+  }
+
+  /** @return a snapshot of all entries, least recently used first */
+  public Collection<Entry> entries() {
+    memoryLock.lock();
+    try {
+      return List.copyOf(lru.values());
+    } finally {
+      memoryLock.unlock();
+    }
+  }
+
+  /** @return the number of repositories cached */
+  public int size() {
+    memoryLock.lock();
+    try {
+      return lru.size();
+    } finally {
+      memoryLock.unlock();
+    }
+  }
+
+  /**
+   * @param time a listing's time
+   * @return how long ago {@code time} was by the clock; zero if it lies in the future
+   */
+  public Duration age(Instant time) {
+    Duration age = Duration.between(time, clock.instant());
+    return age.isNegative() ? Duration.ZERO : age;
+  }
+
+  /**
+   * @param time a listing's time
+   * @param ttl how long a listing stays fresh
+   * @return whether {@code time} is more than {@code ttl} ago
+   */
+  public boolean isStale(Instant time, Duration ttl) {
+    return age(time).compareTo(ttl) > 0;
+  }
+
+  /**
+   * Whether the repository has a listing younger than {@code ttl} that covers every possible
+   * request (all refs, with {@code symrefs}, {@code peel} and {@code unborn} or a born HEAD), so
+   * that refreshing it is not yet due.
+   *
+   * @param repoKey the repository's key
+   * @param ttl how long a listing stays fresh
+   * @return whether such a listing exists; does not mark the repository used
+   */
+  public boolean hasFreshFullListing(String repoKey, Duration ttl) {
+    LsRefsArgs everything = LsRefsArgs.of(List.of(), true, true, true);
+    return get(repoKey).stream()
+        .flatMap(entry -> entry.listings().stream())
+        .anyMatch(listing -> listing.covers(everything) && !isStale(listing.time(), ttl));
+  }
+
+  /**
+   * Forgets the repository and deletes its file.
+   *
+   * @param repoKey the repository's key
+   */
+  public void invalidate(String repoKey) {
+    memoryLock.lock();
+    try {
+      lru.remove(repoKey);
+    } finally {
+      memoryLock.unlock();
+    }
+    sync(repoKey);
+  }
+
+  /**
+   * Forgets every repository and deletes their files. Files this instance never loaded are left
+   * alone.
+   */
+  public void invalidateAll() {
+    List<String> removed;
+    memoryLock.lock();
+    try {
+      removed = List.copyOf(lru.keySet());
+      lru.clear();
+    } finally {
+      memoryLock.unlock();
+    }
+    removed.forEach(this::sync);
+  }
+
+  /** Persists every entry, each file atomically; failures are logged and counted. */
+  public void save() {
+    List<String> keys;
+    memoryLock.lock();
+    try {
+      keys = List.copyOf(lru.keySet());
+    } finally {
+      memoryLock.unlock();
+    }
+    keys.forEach(this::sync);
+  }
+
+  /** @return how many file writes or deletions have failed since this cache was created */
+  public long persistFailures() {
+    return persistFailures.get();
+  }
+
+  /** Stores the entry as the most recently used. Call with the memory lock held. */
+  private void use(String repoKey, Entry entry) {
+    lru.remove(repoKey);
+    lru.put(repoKey, entry);
+  }
+
+  /** Evicts least recently used entries beyond the limit. Call with the memory lock held. */
+  private List<String> evictOverflow() {
+    List<String> evicted = new ArrayList<>();
+    Iterator<Map.Entry<String, Entry>> eldestFirst = lru.entrySet().iterator();
+    while (lru.size() > maxRepositories) {
+      evicted.add(eldestFirst.next().getKey());
+      eldestFirst.remove();
+    }
+    return evicted;
+  }
+
+  /** Makes the key's file reflect memory; see the locking comment. */
+  private void sync(String repoKey) {
+    ReentrantLock fileLock = fileLocks[Math.floorMod(repoKey.hashCode(), fileLocks.length)];
+    fileLock.lock();
+    try {
+      Optional<Entry> current = get(repoKey);
+      if (current.isPresent()) {
+        store.write(current.get());
+      } else {
+        store.delete(repoKey);
+      }
+    } catch (IOException e) {
+      persistFailures.incrementAndGet();
+      LOG.warn("Could not persist the ls-refs cache of {} in {}", repoKey, store.directory(), e);
+    } finally {
+      fileLock.unlock();
+    }
+  }
+}
