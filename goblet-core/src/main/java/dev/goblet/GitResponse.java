@@ -15,6 +15,9 @@ public interface GitResponse {
   /** Sets a header, replacing earlier values; ignored once the response is committed. */
   void setHeader(String name, String value);
 
+  /** Adds a header value beside earlier ones; ignored once the response is committed. */
+  void addHeader(String name, String value);
+
   /** @return whether status and headers were already sent */
   boolean isCommitted();
 

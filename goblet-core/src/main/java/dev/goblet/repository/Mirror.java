@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
@@ -163,6 +164,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
           null);
     }
     Instant started = context.clock().instant();
+    long startNanos = System.nanoTime();
+    boolean ok = false;
     OperationLogger.Operation operation = context.operations().start("fetch-upstream", upstream);
     try (Git git = Git.wrap(repo)) {
       FetchResult result =
@@ -182,6 +185,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       StoredConfig config = repo.getConfig();
       config.setLong(CONFIG_SECTION, null, LAST_UPDATE, started.toEpochMilli());
       config.save();
+      ok = true;
       repackIfNeeded(operation);
       operation.done(null);
     } catch (GitAPIException e) {
@@ -200,6 +204,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       operation.done(e);
       throw e;
+    } finally {
+      context.fetchListener().fetchDone(ok, Duration.ofNanos(System.nanoTime() - startNanos));
     }
   }
 

@@ -38,5 +38,11 @@ public record MirrorContext(
 
     /** A caller shared a running or queued fetch instead of starting one. */
     default void coalesced() {}
+
+    /**
+     * @param ok whether the fetch succeeded
+     * @param latency how long it took
+     */
+    default void fetchDone(boolean ok, Duration latency) {}
   }
 }

@@ -1,5 +1,6 @@
 package dev.goblet.cache;
 
+import dev.goblet.testing.FakeClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.cache.LsRefsCache.Answer;
@@ -40,7 +41,7 @@ class LsRefsCacheConcurrencyTest {
           LsRefsArgs.parse(List.of("ref-prefix refs/heads/")));
 
   @TempDir Path directory;
-  private final MutableClock clock = new MutableClock();
+  private final FakeClock clock = FakeClock.at(Instant.parse("2026-03-01T12:00:00Z"));
   private final AtomicLong generation = new AtomicLong();
 
   /** The full listing of {@link UpstreamAnswers#FULL} as of a generation: every oid replaced. */

@@ -1,5 +1,6 @@
 package dev.goblet.cache;
 
+import dev.goblet.testing.FakeClock;
 import static dev.goblet.cache.ClientRequests.CLONE;
 import static dev.goblet.cache.ClientRequests.FETCH;
 import static dev.goblet.cache.ClientRequests.LS_REMOTE;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -29,7 +31,7 @@ class LsRefsCachePersistenceTest {
   private static final URI UPSTREAM = URI.create("https://github.com/owner/repo");
 
   @TempDir Path root;
-  private final MutableClock clock = new MutableClock();
+  private final FakeClock clock = FakeClock.at(Instant.parse("2026-03-01T12:00:00Z"));
 
   private Path directory() {
     return root.resolve("ls-refs");

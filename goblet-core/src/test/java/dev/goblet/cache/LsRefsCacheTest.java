@@ -1,5 +1,6 @@
 package dev.goblet.cache;
 
+import dev.goblet.testing.FakeClock;
 import static dev.goblet.cache.ClientRequests.CLONE;
 import static dev.goblet.cache.ClientRequests.FETCH;
 import static dev.goblet.cache.ClientRequests.FETCH_MAIN;
@@ -27,7 +28,7 @@ class LsRefsCacheTest {
   private static final Duration TTL = Duration.ofMinutes(5);
 
   @TempDir Path directory;
-  private final MutableClock clock = new MutableClock();
+  private final FakeClock clock = FakeClock.at(Instant.parse("2026-03-01T12:00:00Z"));
   private LsRefsCache cache;
 
   @BeforeEach

@@ -1,0 +1,181 @@
+package dev.goblet.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import dev.goblet.Status;
+import dev.goblet.protocol.FetchHandler;
+import dev.goblet.protocol.LsRefsHandler;
+import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.repository.MirrorContext;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * The proxy's Dropwizard metrics, registered in the host's registry under a prefix (default {@code
+ * goblet}). Names, below the prefix:
+ *
+ * <ul>
+ *   <li>{@code inbound.<command>.<cache state>.<status>} (timer): client commands; command is
+ *       {@code ls-refs}, {@code fetch} or {@code not-a-command} (info/refs, refusals); cache state
+ *       is {@code served-locally}, {@code queried-upstream}, {@code served-from-cache}, {@code
+ *       served-stale} or {@code none}; status is {@code ok} or the lower-case {@link Status}
+ *   <li>{@code outbound.ls-refs.ok|error} (timer): upstream ls-refs calls
+ *   <li>{@code outbound.fetch.ok|error} (timer): mirror fetches from the upstream
+ *   <li>{@code fetch.upstream-wait} (timer): how long client fetches waited for the upstream
+ *   <li>{@code upstream-fetches.started}, {@code upstream-fetches.coalesced} (counters)
+ *   <li>{@code ls-refs-cache.hits}, {@code .misses}, {@code .stale-serves}, {@code .refs-withheld}
+ *       (counters); {@code ls-refs-cache.served-age-seconds} (histogram); {@code
+ *       ls-refs-cache.oldest-served-age-seconds} (gauge: the oldest age served since start);
+ *       {@code ls-refs-cache.entries} (gauge)
+ *   <li>{@code upstream.available} (gauge, 1 or 0), {@code upstream.enabled} (gauge, 1 or 0)
+ * </ul>
+ *
+ * <p>Thread-safe. Never removes or shuts down anything it did not register.
+ */
+public final class GobletMetrics
+    implements LsRefsHandler.Listener,
+        FetchHandler.Listener,
+        MirrorContext.FetchListener,
+        ProtocolV2Handler.Listener {
+  /** Cache state of a command that touched no cache. */
+  public static final String NONE = "none";
+
+  private final MetricRegistry registry;
+  private final String prefix;
+  private final Counter cacheHits;
+  private final Counter cacheMisses;
+  private final Counter staleServes;
+  private final Counter refsWithheld;
+  private final Histogram servedAge;
+  private final Timer upstreamWait;
+  private final Counter fetchesStarted;
+  private final Counter fetchesCoalesced;
+  private volatile long oldestServedAgeSeconds;
+
+  /**
+   * @param registry the host's registry (or one the proxy owns)
+   * @param prefix the name prefix
+   * @param upstreamAvailable whether the upstream is on and not failing
+   * @param upstreamEnabled whether the upstream is switched on
+   * @param cacheEntries how many repositories the ls-refs cache holds
+   */
+  public GobletMetrics(
+      MetricRegistry registry,
+      String prefix,
+      BooleanSupplier upstreamAvailable,
+      BooleanSupplier upstreamEnabled,
+      IntSupplier cacheEntries) {
+    this.registry = registry;
+    this.prefix = prefix;
+    this.cacheHits = registry.counter(name("ls-refs-cache.hits"));
+    this.cacheMisses = registry.counter(name("ls-refs-cache.misses"));
+    this.staleServes = registry.counter(name("ls-refs-cache.stale-serves"));
+    this.refsWithheld = registry.counter(name("ls-refs-cache.refs-withheld"));
+    this.servedAge = registry.histogram(name("ls-refs-cache.served-age-seconds"));
+    this.upstreamWait = registry.timer(name("fetch.upstream-wait"));
+    this.fetchesStarted = registry.counter(name("upstream-fetches.started"));
+    this.fetchesCoalesced = registry.counter(name("upstream-fetches.coalesced"));
+    gauge("ls-refs-cache.oldest-served-age-seconds", () -> oldestServedAgeSeconds);
+    gauge("ls-refs-cache.entries", cacheEntries::getAsInt);
+    gauge("upstream.available", () -> upstreamAvailable.getAsBoolean() ? 1 : 0);
+    gauge("upstream.enabled", () -> upstreamEnabled.getAsBoolean() ? 1 : 0);
+  }
+
+  /** @return the registry the metrics live in */
+  public MetricRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * @param suffix a metric name below the prefix
+   * @return the full name
+   */
+  public String name(String suffix) {
+    return MetricRegistry.name(prefix, suffix);
+  }
+
+  /**
+   * Records one inbound command ({@code inbound.<command>.<cache state>.<status>}).
+   *
+   * @param command {@code ls-refs}, {@code fetch} or {@code not-a-command}
+   * @param cacheState see the class comment
+   * @param status the outcome
+   * @param latency how long it took
+   */
+  @Override
+  public void commandDone(String command, String cacheState, Status status, Duration latency) {
+    String outcome = status == Status.OK ? "ok" : status.name().toLowerCase(Locale.ROOT);
+    registry
+        .timer(name("inbound." + command + "." + cacheState + "." + outcome))
+        .update(latency.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * @param command {@code ls-refs} or {@code fetch}
+   * @param ok whether the upstream call succeeded
+   * @param latency how long it took
+   */
+  public void outbound(String command, boolean ok, Duration latency) {
+    registry
+        .timer(name("outbound." + command + "." + (ok ? "ok" : "error")))
+        .update(latency.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void cacheHit(LsRefsHandler.Answer answer) {
+    cacheHits.inc();
+    if (answer.source() == LsRefsHandler.Source.STALE_CACHE) {
+      staleServes.inc();
+    }
+    refsWithheld.inc(answer.withheld());
+    long age = answer.age().toSeconds();
+    servedAge.update(age);
+    if (age > oldestServedAgeSeconds) {
+      oldestServedAgeSeconds = age;
+    }
+  }
+
+  @Override
+  public void cacheMiss() {
+    cacheMisses.inc();
+  }
+
+  @Override
+  public void upstreamCall(boolean ok, Duration latency) {
+    outbound("ls-refs", ok, latency);
+  }
+
+  @Override
+  public void served(boolean servedLocally, Duration waited) {
+    if (!servedLocally) {
+      upstreamWait.update(waited.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void started() {
+    fetchesStarted.inc();
+  }
+
+  @Override
+  public void coalesced() {
+    fetchesCoalesced.inc();
+  }
+
+  @Override
+  public void fetchDone(boolean ok, Duration latency) {
+    outbound("fetch", ok, latency);
+  }
+
+  private void gauge(String suffix, Gauge<?> gauge) {
+    String name = name(suffix);
+    registry.remove(name); // a restarted proxy on the same registry replaces its own gauges
+    registry.register(name, gauge);
+  }
+}

@@ -1,0 +1,176 @@
+package dev.goblet.protocol;
+
+import dev.goblet.GobletException;
+import dev.goblet.Status;
+import dev.goblet.repository.Mirror;
+import dev.goblet.upstream.UpstreamGate;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.transport.UploadPack;
+
+/**
+ * Serves a protocol v2 {@code fetch} from the mirror with JGit's {@link UploadPack} (which handles
+ * haves, shallow, filters and everything else), after making sure the mirror has every want: when
+ * it does not, the request shares the mirror's upstream fetch and waits for it to end — no polling.
+ * Thread-safe.
+ */
+public final class FetchHandler {
+  /** Told how a fetch was served; must be fast and not throw. */
+  public interface Listener {
+    /** Records nothing. */
+    Listener NONE = new Listener() {};
+
+    /**
+     * @param servedLocally whether the mirror had every want without asking the upstream
+     * @param waited how long the request waited for upstream fetches
+     */
+    default void served(boolean servedLocally, Duration waited) {}
+  }
+
+  private final UpstreamGate gate;
+  private final Duration waitLimit;
+  private final Semaphore packSlots;
+  private final Listener listener;
+
+  /**
+   * @param gate the upstream switch and breakers
+   * @param waitLimit the longest a request waits for one upstream fetch
+   * @param maxConcurrentPacks how many packs may be generated at once
+   * @param listener told how each fetch was served
+   */
+  public FetchHandler(
+      UpstreamGate gate, Duration waitLimit, int maxConcurrentPacks, Listener listener) {
+    this.gate = gate;
+    this.waitLimit = waitLimit;
+    this.packSlots = new Semaphore(maxConcurrentPacks, true);
+    this.listener = listener;
+  }
+
+  /**
+   * @param mirror the repository's mirror
+   * @param command the client's fetch command
+   * @param protocolParameters the client's {@code Git-Protocol} header values, such as {@code
+   *     version=2}
+   * @param out the response body
+   * @return whether the mirror had every want without waiting for the upstream
+   * @throws GobletException when the wants cannot be had; nothing was written then
+   * @throws IOException when writing the pack fails
+   */
+  public boolean fetch(
+      Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
+      throws GobletException, IOException {
+    List<ObjectId> wants = wants(command);
+    List<String> wantRefs = command.argumentValues("want-ref ");
+    long start = System.nanoTime();
+    boolean local = mirror.hasAll(wants, wantRefs);
+    if (!local) {
+      awaitUpstream(mirror, wants, wantRefs);
+    }
+    listener.served(local, Duration.ofNanos(local ? 0 : System.nanoTime() - start));
+    acquirePackSlot();
+    try {
+      UploadPack uploadPack = new UploadPack(mirror.repository());
+      uploadPack.setBiDirectionalPipe(false);
+      uploadPack.setExtraParameters(protocolParameters);
+      uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
+      uploadPack.upload(new ByteArrayInputStream(command.encode()), out, null);
+    } finally {
+      packSlots.release();
+    }
+    return local;
+  }
+
+  private void awaitUpstream(Mirror mirror, List<ObjectId> wants, List<String> wantRefs)
+      throws GobletException, IOException {
+    if (gate.isUnavailable(mirror.upstreamUrl())) {
+      throw new GobletException(
+          Status.UNAVAILABLE,
+          "the upstream is unavailable"
+              + (gate.isEnabled() ? "" : " (switched off on this proxy)")
+              + " and the proxy's mirror does not have "
+              + describeMissing(mirror, wants, wantRefs)
+              + "; try again when the upstream is back");
+    }
+    await(mirror.fetchUpstream());
+    if (mirror.hasAll(wants, wantRefs)) {
+      return;
+    }
+    await(mirror.fetchNewerThanNow());
+    if (!mirror.hasAll(wants, wantRefs)) {
+      throw new GobletException(
+          Status.NOT_FOUND,
+          "the upstream does not have " + describeMissing(mirror, wants, wantRefs));
+    }
+  }
+
+  private void await(CompletableFuture<Void> fetch) throws GobletException {
+    try {
+      fetch.get(waitLimit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new GobletException(
+          Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for the upstream", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      String reason = cause instanceof GobletException g ? g.getMessage() : "internal error";
+      Status status = cause instanceof GobletException g ? g.status() : Status.INTERNAL;
+      throw new GobletException(status, "fetching from the upstream failed: " + reason, cause);
+    }
+  }
+
+  private void acquirePackSlot() throws GobletException {
+    try {
+      if (!packSlots.tryAcquire(waitLimit.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new GobletException(
+            Status.UNAVAILABLE, "the proxy is busy generating packs; try again shortly");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for a pack slot", e);
+    }
+  }
+
+  private static List<ObjectId> wants(Command command) throws GobletException {
+    List<ObjectId> wants = new ArrayList<>();
+    for (String value : command.argumentValues("want ")) {
+      try {
+        wants.add(ObjectId.fromString(value));
+      } catch (IllegalArgumentException e) { // includes InvalidObjectIdException
+        throw new GobletException(Status.BAD_REQUEST, "invalid object id in want: " + safe(value));
+      }
+    }
+    return wants;
+  }
+
+  private static String describeMissing(Mirror mirror, List<ObjectId> wants, List<String> refs)
+      throws IOException {
+    for (ObjectId want : wants) {
+      if (!mirror.hasObject(want)) {
+        return "object " + want.name();
+      }
+    }
+    for (String ref : refs) {
+      if (mirror.ref(ref).isEmpty()) {
+        return "ref " + safe(ref);
+      }
+    }
+    return "the wanted objects";
+  }
+
+  private static String safe(String value) {
+    String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+    return shown.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+}

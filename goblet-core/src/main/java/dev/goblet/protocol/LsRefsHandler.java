@@ -1,0 +1,322 @@
+package dev.goblet.protocol;
+
+import dev.goblet.GobletException;
+import dev.goblet.Status;
+import dev.goblet.cache.LsRefsArgs;
+import dev.goblet.cache.LsRefsCache;
+import dev.goblet.repository.Mirror;
+import dev.goblet.repository.MirrorManager;
+import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.upstream.UpstreamClient;
+import dev.goblet.upstream.UpstreamException;
+import dev.goblet.upstream.UpstreamGate;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers {@code ls-refs}: relayed to the upstream and remembered; when the upstream fails or is
+ * switched off, answered from the {@link LsRefsCache} for this request's own arguments, advertising
+ * only refs whose objects the mirror has. Thread-safe.
+ */
+public final class LsRefsHandler {
+  private static final Logger log = LoggerFactory.getLogger(LsRefsHandler.class);
+
+  /** Where an answer came from. */
+  public enum Source {
+    /** The upstream answered. */
+    UPSTREAM,
+    /** The cache answered with refs younger than the TTL. */
+    CACHE,
+    /** The cache answered with refs older than the TTL. */
+    STALE_CACHE
+  }
+
+  /**
+   * An ls-refs answer.
+   *
+   * @param lines pkt-line payloads, each ending in a newline, without the closing flush
+   * @param source where it came from
+   * @param age how old the refs are (zero when the upstream answered)
+   * @param withheld cached refs left out or replaced because the mirror lacks their objects
+   */
+  public record Answer(List<String> lines, Source source, Duration age, int withheld) {}
+
+  /** Settings of the offline fallback. */
+  public record OfflinePolicy(boolean enabled, Duration ttl, Optional<Duration> maxStaleness) {}
+
+  /** Told of cache use; must be fast and not throw. */
+  public interface Listener {
+    /** Records nothing. */
+    Listener NONE = new Listener() {};
+
+    /** @param answer an answer from the cache */
+    default void cacheHit(Answer answer) {}
+
+    /** The cache could not answer. */
+    default void cacheMiss() {}
+
+    /** @param ok whether an upstream ls-refs succeeded; with its latency */
+    default void upstreamCall(boolean ok, Duration latency) {}
+  }
+
+  private final UpstreamClient client;
+  private final UpstreamGate gate;
+  private final LsRefsCache cache;
+  private final MirrorManager mirrors;
+  private final Executor executor;
+  private final OfflinePolicy policy;
+  private final Listener listener;
+  private final Set<String> fullListingRefreshes = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param client asks the upstream
+   * @param gate the upstream switch and breakers
+   * @param cache remembers answers
+   * @param mirrors the mirrors (a behind mirror gets a background fetch)
+   * @param executor runs background refreshes
+   * @param policy offline settings
+   * @param listener told of cache use
+   */
+  public LsRefsHandler(
+      UpstreamClient client,
+      UpstreamGate gate,
+      LsRefsCache cache,
+      MirrorManager mirrors,
+      Executor executor,
+      OfflinePolicy policy,
+      Listener listener) {
+    this.client = client;
+    this.gate = gate;
+    this.cache = cache;
+    this.mirrors = mirrors;
+    this.executor = executor;
+    this.policy = policy;
+    this.listener = listener;
+  }
+
+  /**
+   * @param upstream the canonical upstream repository
+   * @param command the client's ls-refs command
+   * @return the answer
+   * @throws GobletException when neither the upstream nor the cache can answer
+   * @throws IOException when the mirror cannot be opened
+   */
+  public Answer lsRefs(URI upstream, Command command) throws GobletException, IOException {
+    LsRefsArgs args;
+    try {
+      args = LsRefsArgs.parse(command.arguments());
+    } catch (IllegalArgumentException e) {
+      throw new GobletException(Status.BAD_REQUEST, e.getMessage(), e);
+    }
+    String key = RepositoryPaths.key(upstream);
+    UpstreamException failure = null;
+    if (gate.mayCall(upstream)) {
+      long start = System.nanoTime();
+      try {
+        List<String> lines = client.lsRefs(upstream, command);
+        gate.recordSuccess(upstream);
+        listener.upstreamCall(true, Duration.ofNanos(System.nanoTime() - start));
+        Mirror mirror = mirrors.open(upstream);
+        remember(mirror, args, lines);
+        fetchIfBehind(mirror, lines);
+        return new Answer(lines, Source.UPSTREAM, Duration.ZERO, 0);
+      } catch (UpstreamException e) {
+        listener.upstreamCall(false, Duration.ofNanos(System.nanoTime() - start));
+        if (e.isOutage()) {
+          gate.recordFailure(upstream);
+        } else {
+          gate.recordSuccess(upstream);
+        }
+        log.warn("ls-refs upstream failed for {}: {}", key, e.getMessage());
+        failure = e;
+      }
+    }
+    if (!policy.enabled()) {
+      if (failure != null) {
+        throw failure;
+      }
+      throw new GobletException(Status.UNAVAILABLE, unavailableReason(null));
+    }
+    return fromCache(upstream, key, args, failure);
+  }
+
+  private Answer fromCache(URI upstream, String key, LsRefsArgs args, UpstreamException failure)
+      throws GobletException, IOException {
+    Optional<LsRefsCache.Answer> cached = cache.answer(key, args);
+    Optional<Mirror> mirror = mirrors.find(upstream);
+    if (cached.isEmpty() || mirror.isEmpty()) {
+      listener.cacheMiss();
+      throw new GobletException(
+          Status.UNAVAILABLE, "no cached ls-refs available: " + unavailableReason(failure));
+    }
+    Duration age = cache.age(cached.get().time());
+    if (policy.maxStaleness().isPresent() && age.compareTo(policy.maxStaleness().get()) > 0) {
+      listener.cacheMiss();
+      throw new GobletException(
+          Status.UNAVAILABLE,
+          "no cached ls-refs available: the cached refs are " + age.toSeconds()
+              + "s old, past this proxy's limit; " + unavailableReason(failure));
+    }
+    Servable servable = servable(mirror.get(), cached.get().lines());
+    if (servable.lines.isEmpty() && !cached.get().lines().isEmpty()) {
+      listener.cacheMiss();
+      throw new GobletException(
+          Status.UNAVAILABLE,
+          "no cached ls-refs available: the proxy's mirror has none of the cached refs' objects; "
+              + unavailableReason(failure));
+    }
+    boolean stale = cache.isStale(cached.get().time(), policy.ttl());
+    Answer answer =
+        new Answer(servable.lines, stale ? Source.STALE_CACHE : Source.CACHE, age, servable.withheld);
+    listener.cacheHit(answer);
+    String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
+    Object[] args = {
+      stale ? "STALE" : "fresh", key, age.toSeconds(), servable.withheld, unavailableReason(failure)
+    };
+    if (stale) {
+      log.warn(message, args);
+    } else {
+      log.info(message, args);
+    }
+    return answer;
+  }
+
+  private String unavailableReason(UpstreamException failure) {
+    if (failure != null) {
+      return "the upstream failed (" + failure.getMessage() + ")";
+    }
+    return gate.isEnabled()
+        ? "the upstream failed recently and is being left alone for a short while"
+        : "the upstream is switched off on this proxy";
+  }
+
+  private record Servable(List<String> lines, int withheld) {}
+
+  /**
+   * Keeps cached lines whose objects the mirror has; a ref whose cached object is missing is
+   * replaced by the mirror's own value of it when the mirror has one, and left out otherwise.
+   */
+  private static Servable servable(Mirror mirror, List<String> cachedLines) {
+    List<String> out = new ArrayList<>(cachedLines.size());
+    int withheld = 0;
+    for (String line : cachedLines) {
+      String[] parts = line.split(" ");
+      if (parts.length < 2 || parts[0].equals("unborn")) {
+        out.add(line + "\n");
+        continue;
+      }
+      if (ObjectId.isId(parts[0]) && mirror.hasObject(ObjectId.fromString(parts[0]))) {
+        out.add(line + "\n");
+        continue;
+      }
+      withheld++;
+      mirrorValue(mirror, parts).ifPresent(out::add);
+    }
+    return new Servable(out, withheld);
+  }
+
+  private static Optional<String> mirrorValue(Mirror mirror, String[] parts) {
+    try {
+      Optional<Ref> ref = mirror.ref(parts[1]);
+      if (ref.isEmpty()) {
+        return Optional.empty();
+      }
+      StringBuilder line = new StringBuilder(ref.get().getObjectId().name()).append(' ');
+      line.append(parts[1]);
+      for (int i = 2; i < parts.length; i++) {
+        if (parts[i].startsWith("symref-target:")) {
+          line.append(' ').append(parts[i]);
+        } else if (parts[i].startsWith("peeled:") && ref.get().getPeeledObjectId() != null) {
+          line.append(" peeled:").append(ref.get().getPeeledObjectId().name());
+        }
+      }
+      return Optional.of(line.append('\n').toString());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void remember(Mirror mirror, LsRefsArgs args, List<String> lines) {
+    if (!policy.enabled()) {
+      return;
+    }
+    cache.put(mirror.key(), mirror.upstreamUrl(), args, stripNewlines(lines));
+    if (!args.isFull() && !cache.hasFreshFullListing(mirror.key(), policy.ttl())) {
+      refreshFullListing(mirror);
+    }
+  }
+
+  /**
+   * A client's listing covers only its own prefixes; a full listing (all refs, symrefs, peeled)
+   * lets the cache answer any later request. Fetched in the background, one at a time per
+   * repository, at most once per TTL.
+   */
+  private void refreshFullListing(Mirror mirror) {
+    if (!fullListingRefreshes.add(mirror.key())) {
+      return;
+    }
+    try {
+      executor.execute(
+          () -> {
+            try {
+              URI upstream = mirror.upstreamUrl();
+              if (!gate.mayCall(upstream)) {
+                return;
+              }
+              Command full =
+                  new Command(
+                      Command.LS_REFS,
+                      List.of("agent=" + Capabilities.AGENT),
+                      List.of("symrefs", "peel"));
+              List<String> lines = client.lsRefs(upstream, full);
+              gate.recordSuccess(upstream);
+              cache.put(
+                  mirror.key(), upstream, LsRefsArgs.parse(full.arguments()), stripNewlines(lines));
+            } catch (UpstreamException e) {
+              if (e.isOutage()) {
+                gate.recordFailure(mirror.upstreamUrl());
+              }
+              log.info("full ls-refs refresh failed for {}: {}", mirror.key(), e.getMessage());
+            } finally {
+              fullListingRefreshes.remove(mirror.key());
+            }
+          });
+    } catch (RuntimeException rejected) {
+      fullListingRefreshes.remove(mirror.key());
+    }
+  }
+
+  private static void fetchIfBehind(Mirror mirror, List<String> lines) {
+    try {
+      for (String line : lines) {
+        String[] parts = line.stripTrailing().split(" ");
+        if (parts.length < 2 || !ObjectId.isId(parts[0])) {
+          continue;
+        }
+        Optional<Ref> ref = mirror.ref(parts[1]);
+        if (ref.isEmpty() || !ref.get().getObjectId().name().equals(parts[0])) {
+          mirror.fetchUpstream();
+          return;
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot compare mirror {} with the upstream; fetching", mirror.key(), e);
+      mirror.fetchUpstream();
+    }
+  }
+
+  private static List<String> stripNewlines(List<String> lines) {
+    return lines.stream().map(l -> l.endsWith("\n") ? l.substring(0, l.length() - 1) : l).toList();
+  }
+}

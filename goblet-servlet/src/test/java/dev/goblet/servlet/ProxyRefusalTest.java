@@ -1,0 +1,157 @@
+package dev.goblet.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.testing.GitCli;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Requests the proxy must refuse, each with a clear answer, and none reaching the upstream. */
+class ProxyRefusalTest {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path tmp;
+  private ProxyHarness harness;
+  private GitCli git;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    harness = ProxyHarness.create(tmp);
+    git = harness.git();
+    harness.newRepo("owner/repo");
+    harness.startProxy();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  void unlistedHostIsForbiddenWithClearMessage() {
+    GitCli.Result result =
+        git.run(tmp, "ls-remote", harness.proxyBaseUrl() + "/example.com/owner/repo");
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("not on this proxy's allow-list");
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @Test
+  void dotDotAndEncodedPathsNeverLeaveTheCacheRoot() throws Exception {
+    String host = harness.upstream().baseUrl().substring("http://".length());
+    for (String path :
+        new String[] {
+          "/" + host + "/../../etc/info/refs?service=git-upload-pack",
+          "/" + host + "/owner/%2e%2e/%2e%2e/info/refs?service=git-upload-pack",
+          "/" + host + "/owner/.hidden/info/refs?service=git-upload-pack",
+          "/" + host + "/owner/re%5cpo/info/refs?service=git-upload-pack",
+        }) {
+      HttpResponse<String> response = get(path, "version=2");
+      assertThat(response.statusCode()).as(path).isBetween(400, 404);
+    }
+    assertThat(harness.upstream().requests()).isEmpty();
+    try (var files = Files.walk(tmp.resolve("cache"))) {
+      assertThat(files.filter(p -> p.toString().contains("etc")).toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void protocolV0IsRefusedWithTheOriginalsMessage() throws Exception {
+    GitCli.Result result =
+        git.run(tmp, "-c", "protocol.version=0", "ls-remote", harness.proxyUrl("owner/repo"));
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("accepts only Git protocol v2");
+
+    HttpResponse<String> response = get(infoRefsPath(), null);
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("accepts only Git protocol v2");
+  }
+
+  @Test
+  void pushIsRefused() {
+    Path clone = harness.dir("clone");
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), clone.toString());
+    git.runOk(clone, "commit", "--allow-empty", "-m", "local");
+    GitCli.Result push = git.run(clone, "push", "origin", "HEAD:main");
+    assertThat(push.exitCode()).isNotZero();
+    assertThat(push.stderr()).contains("push is not supported by this caching proxy");
+  }
+
+  @Test
+  void garbagePktLinesGetAnErrPacket() throws Exception {
+    HttpResponse<String> response = post(uploadPackPath(), "zzzznot a pkt-line".getBytes(), null);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("ERR malformed pkt-line");
+
+    HttpResponse<String> unknown =
+        post(uploadPackPath(), "0014command=frobnic\n0000".getBytes(), null);
+    assertThat(unknown.body()).contains("ERR unsupported command 'frobnic'");
+
+    HttpResponse<String> empty = post(uploadPackPath(), new byte[0], null);
+    assertThat(empty.body()).contains("ERR empty request");
+
+    HttpResponse<String> badGzip = post(uploadPackPath(), "not gzip".getBytes(), "gzip");
+    assertThat(badGzip.body()).contains("not valid gzip");
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @Test
+  void gzipBodiesAreDecoded() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+      gzip.write("0014command=ls-refs\n00010009peel\n0000".getBytes(StandardCharsets.UTF_8));
+    }
+    HttpResponse<String> response = post(uploadPackPath(), bytes.toByteArray(), "gzip");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("refs/heads/main").endsWith("0000");
+  }
+
+  @Test
+  void oversizedBodyIs413() throws Exception {
+    harness.startProxy(b -> b.maxRequestBodyBytes(4096));
+    HttpResponse<String> response = post(uploadPackPath(), new byte[10_000], null);
+    assertThat(response.statusCode()).isEqualTo(413);
+  }
+
+  private String infoRefsPath() {
+    return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
+        + "/info/refs?service=git-upload-pack";
+  }
+
+  private String uploadPackPath() {
+    return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
+        + "/git-upload-pack";
+  }
+
+  private HttpResponse<String> get(String path, String gitProtocol) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(harness.proxyBaseUrl() + path));
+    if (gitProtocol != null) {
+      request.header("Git-Protocol", gitProtocol);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String path, byte[] body, String encoding) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(harness.proxyBaseUrl() + path))
+            .header("Git-Protocol", "version=2")
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (encoding != null) {
+      request.header("Content-Encoding", encoding);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

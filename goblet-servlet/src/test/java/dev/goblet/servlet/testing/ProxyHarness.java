@@ -1,0 +1,149 @@
+package dev.goblet.servlet.testing;
+
+import dev.goblet.GobletProxy;
+import dev.goblet.ServerConfig;
+import dev.goblet.servlet.GobletServlet;
+import dev.goblet.testing.GitCli;
+import dev.goblet.testing.GitUpstreamServer;
+import dev.goblet.testing.UpstreamRepo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * Everything an end-to-end test needs: a real upstream ({@code git http-backend}), the proxy in
+ * Jetty 12, and the real {@code git} CLI, all under one temporary directory. Close it after use.
+ */
+public final class ProxyHarness implements AutoCloseable {
+  private final Path root;
+  private final GitCli git;
+  private final Path upstreamRoot;
+  private final GitUpstreamServer upstream;
+  private GobletProxy proxy;
+  private JettyServer jetty;
+  private ServerConfig config;
+
+  private ProxyHarness(Path root) throws IOException {
+    this.root = root;
+    this.git = GitCli.create(Files.createDirectories(root.resolve("home")));
+    this.upstreamRoot = Files.createDirectories(root.resolve("upstream"));
+    this.upstream = GitUpstreamServer.start(upstreamRoot);
+  }
+
+  /**
+   * @param root an empty temporary directory
+   * @return a harness with the upstream running and no proxy yet
+   * @throws IOException when the directories cannot be made
+   */
+  public static ProxyHarness create(Path root) throws IOException {
+    return new ProxyHarness(root);
+  }
+
+  /**
+   * @return the default test config: cache under the root, the upstream allow-listed
+   */
+  public ServerConfig.Builder defaultConfig() {
+    return ServerConfig.builder()
+        .cacheRoot(root.resolve("cache"))
+        .allowedUpstreams(upstream.baseUrl());
+  }
+
+  /**
+   * Starts (or restarts) the proxy in Jetty.
+   *
+   * @param customize adjusts the default config
+   * @return this
+   * @throws Exception when Jetty cannot start
+   */
+  public ProxyHarness startProxy(UnaryOperator<ServerConfig.Builder> customize) throws Exception {
+    stopProxy();
+    config = customize.apply(defaultConfig()).build();
+    proxy = GobletProxy.create(config);
+    jetty = JettyServer.start(Map.of("/*", new GobletServlet(proxy)));
+    return this;
+  }
+
+  /** Starts the proxy with the default config. */
+  public ProxyHarness startProxy() throws Exception {
+    return startProxy(b -> b);
+  }
+
+  /** Stops Jetty and closes the proxy (the cache root stays). */
+  public void stopProxy() throws Exception {
+    if (jetty != null) {
+      jetty.close();
+      jetty = null;
+    }
+    if (proxy != null) {
+      proxy.close();
+      proxy = null;
+    }
+  }
+
+  /**
+   * @param name the repository name on the upstream, such as {@code owner/repo}
+   * @return a new upstream repository with one commit on main
+   */
+  public UpstreamRepo newRepo(String name) {
+    UpstreamRepo repo = UpstreamRepo.create(git, upstreamRoot, name);
+    repo.commit("main", "README.md", "hello from " + name + "\n", "initial commit");
+    return repo;
+  }
+
+  /**
+   * @param name the repository name on the upstream
+   * @return the repository's URL through the proxy
+   */
+  public String proxyUrl(String name) {
+    return jetty.baseUrl() + "/" + upstream.baseUrl().substring("http://".length()) + "/" + name;
+  }
+
+  /** @return the proxy's base URL */
+  public String proxyBaseUrl() {
+    return jetty.baseUrl();
+  }
+
+  /**
+   * @param name the repository name on the upstream
+   * @return the repository's URL on the upstream, for direct clones
+   */
+  public String directUrl(String name) {
+    return upstream.repoUrl(name).toString();
+  }
+
+  /**
+   * @param name a name for a new directory under the harness root
+   * @return the new (not yet existing) path
+   */
+  public Path dir(String name) {
+    return root.resolve("work").resolve(name);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public GitCli git() {
+    return git;
+  }
+
+  public GitUpstreamServer upstream() {
+    return upstream;
+  }
+
+  public GobletProxy proxy() {
+    return proxy;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() throws Exception {
+    stopProxy();
+    upstream.close();
+  }
+}
