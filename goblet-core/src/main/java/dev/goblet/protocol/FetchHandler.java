@@ -95,10 +95,10 @@ public final class FetchHandler {
     if (gate.isUnavailable(mirror.upstreamUrl())) {
       throw new GobletException(
           Status.UNAVAILABLE,
-          "the upstream is unavailable"
-              + (gate.isEnabled() ? "" : " (switched off on this proxy)")
-              + " and the proxy's mirror does not have "
+          "the proxy's mirror does not have "
               + describeMissing(mirror, wants, wantRefs)
+              + " and "
+              + gate.unavailableReason(mirror.upstreamUrl())
               + "; try again when the upstream is back");
     }
     await(mirror.fetchUpstream());
@@ -124,9 +124,10 @@ public final class FetchHandler {
       throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for the upstream", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      String reason = cause instanceof GobletException g ? g.getMessage() : "internal error";
-      Status status = cause instanceof GobletException g ? g.status() : Status.INTERNAL;
-      throw new GobletException(status, "fetching from the upstream failed: " + reason, cause);
+      if (cause instanceof GobletException g) {
+        throw new GobletException(g.status(), g.getMessage(), cause);
+      }
+      throw new GobletException(Status.INTERNAL, "fetching from the upstream failed", cause);
     }
   }
 

@@ -134,7 +134,7 @@ public final class LsRefsHandler {
       } catch (UpstreamException e) {
         listener.upstreamCall(false, Duration.ofNanos(System.nanoTime() - start));
         if (e.isOutage()) {
-          gate.recordFailure(upstream);
+          gate.recordFailure(upstream, e.getMessage());
         } else {
           gate.recordSuccess(upstream);
         }
@@ -146,7 +146,7 @@ public final class LsRefsHandler {
       if (failure != null) {
         throw failure;
       }
-      throw new GobletException(Status.UNAVAILABLE, unavailableReason(null));
+      throw new GobletException(Status.UNAVAILABLE, unavailableReason(upstream, null));
     }
     return fromCache(upstream, key, args, failure);
   }
@@ -158,7 +158,7 @@ public final class LsRefsHandler {
     if (cached.isEmpty() || mirror.isEmpty()) {
       listener.cacheMiss();
       throw new GobletException(
-          Status.UNAVAILABLE, "no cached ls-refs available: " + unavailableReason(failure));
+          Status.UNAVAILABLE, "no cached ls-refs available: " + unavailableReason(upstream, failure));
     }
     Duration age = cache.age(cached.get().time());
     if (policy.maxStaleness().isPresent() && age.compareTo(policy.maxStaleness().get()) > 0) {
@@ -166,7 +166,7 @@ public final class LsRefsHandler {
       throw new GobletException(
           Status.UNAVAILABLE,
           "no cached ls-refs available: the cached refs are " + age.toSeconds()
-              + "s old, past this proxy's limit; " + unavailableReason(failure));
+              + "s old, past this proxy's limit; " + unavailableReason(upstream, failure));
     }
     Servable servable = servable(mirror.get(), cached.get().lines());
     if (servable.lines.isEmpty() && !cached.get().lines().isEmpty()) {
@@ -174,7 +174,7 @@ public final class LsRefsHandler {
       throw new GobletException(
           Status.UNAVAILABLE,
           "no cached ls-refs available: the proxy's mirror has none of the cached refs' objects; "
-              + unavailableReason(failure));
+              + unavailableReason(upstream, failure));
     }
     boolean stale = cache.isStale(cached.get().time(), policy.ttl());
     Answer answer =
@@ -182,7 +182,7 @@ public final class LsRefsHandler {
     listener.cacheHit(answer);
     String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
     Object[] logArgs = {
-      stale ? "STALE" : "fresh", key, age.toSeconds(), servable.withheld, unavailableReason(failure)
+      stale ? "STALE" : "fresh", key, age.toSeconds(), servable.withheld, unavailableReason(upstream, failure)
     };
     if (stale) {
       log.warn(message, logArgs);
@@ -192,13 +192,11 @@ public final class LsRefsHandler {
     return answer;
   }
 
-  private String unavailableReason(UpstreamException failure) {
+  private String unavailableReason(URI upstream, UpstreamException failure) {
     if (failure != null) {
       return "the upstream failed (" + failure.getMessage() + ")";
     }
-    return gate.isEnabled()
-        ? "the upstream failed recently and is being left alone for a short while"
-        : "the upstream is switched off on this proxy";
+    return gate.unavailableReason(upstream);
   }
 
   private record Servable(List<String> lines, int withheld) {}
@@ -285,7 +283,7 @@ public final class LsRefsHandler {
                   mirror.key(), upstream, LsRefsArgs.parse(full.arguments()), stripNewlines(lines));
             } catch (UpstreamException e) {
               if (e.isOutage()) {
-                gate.recordFailure(mirror.upstreamUrl());
+                gate.recordFailure(mirror.upstreamUrl(), e.getMessage());
               }
               log.info("full ls-refs refresh failed for {}: {}", mirror.key(), e.getMessage());
             } finally {

@@ -175,7 +175,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
               .setRemoveDeletedRefs(true)
               .setTimeout((int) Math.max(1, context.fetchTimeout().toSeconds()))
               .setTransportConfigCallback(context.client().transportConfig(upstream))
-              .setProgressMonitor(new OperationProgress(operation))
+              .setProgressMonitor(
+                  new OperationProgress(operation, context.fetchTimeout().multipliedBy(6)))
               .call();
       context.gate().recordSuccess(upstream);
       Ref head = result.getAdvertisedRef(Constants.HEAD);
@@ -190,15 +191,16 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       operation.done(null);
     } catch (GitAPIException e) {
       boolean outage = isOutage(e);
+      String reason = describe(e);
       if (outage) {
-        context.gate().recordFailure(upstream);
+        context.gate().recordFailure(upstream, reason);
       } else {
         context.gate().recordSuccess(upstream); // it answered, if only to refuse
       }
       operation.done(e);
       throw new UpstreamException(
           outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
-          outage ? "the upstream is unreachable" : "fetching from the upstream failed",
+          "fetching from the upstream failed: " + reason,
           outage,
           e);
     } catch (IOException | RuntimeException e) {
@@ -242,7 +244,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       return;
     }
     operation.progress("repacking (" + stats.numberOfPackFiles + " packs)");
-    gc.setProgressMonitor(new OperationProgress(operation));
+    gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1)));
     try {
       gc.gc().get();
     } catch (Exception e) {
@@ -271,6 +273,20 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** @return the failure's own words, on one line and short, without the stack */
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    for (Throwable t = error.getCause(); (message == null || message.isBlank()) && t != null;
+        t = t.getCause()) {
+      message = t.getMessage();
+    }
+    if (message == null || message.isBlank()) {
+      return error.getClass().getSimpleName();
+    }
+    String line = message.replaceAll("[\\r\\n]+", " ").strip();
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
   }
 
   @Override

@@ -1,21 +1,26 @@
 package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
+import java.time.Duration;
 import org.eclipse.jgit.lib.ProgressMonitor;
 
 /**
  * Turns JGit's progress into {@link OperationLogger.Operation#progress} lines: one as each task
- * begins, one for every tenth of it, one as it ends. Used by the one thread running the operation.
+ * begins, one for every tenth of it, one as it ends; and cancels the operation once it has run
+ * longer than its limit (JGit's own timeouts bound each read, not a trickling whole). Used by the
+ * one thread running the operation.
  */
 final class OperationProgress implements ProgressMonitor {
   private final OperationLogger.Operation operation;
+  private final long deadlineNanos;
   private String task;
   private int total;
   private int done;
   private int lastTenth;
 
-  OperationProgress(OperationLogger.Operation operation) {
+  OperationProgress(OperationLogger.Operation operation, Duration limit) {
     this.operation = operation;
+    this.deadlineNanos = System.nanoTime() + limit.toNanos();
   }
 
   @Override
@@ -49,7 +54,7 @@ final class OperationProgress implements ProgressMonitor {
 
   @Override
   public boolean isCancelled() {
-    return false;
+    return System.nanoTime() - deadlineNanos > 0;
   }
 
   @Override

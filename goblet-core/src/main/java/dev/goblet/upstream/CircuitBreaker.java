@@ -15,6 +15,7 @@ final class CircuitBreaker {
   private final Duration cooldown;
   private Instant openUntil; // null: closed
   private Instant probeStarted; // non-null while a half-open probe is out
+  private String lastFailure = "";
 
   CircuitBreaker(Clock clock, Duration cooldown) {
     this.clock = clock;
@@ -42,12 +43,19 @@ final class CircuitBreaker {
     probeStarted = null;
   }
 
-  synchronized void recordFailure() {
+  /** @param reason why the call failed, safe to show a user */
+  synchronized void recordFailure(String reason) {
+    lastFailure = reason;
     if (cooldown.isZero()) {
       return;
     }
     openUntil = clock.instant().plus(cooldown);
     probeStarted = null;
+  }
+
+  /** @return why the last call failed, or an empty string */
+  synchronized String lastFailure() {
+    return lastFailure;
   }
 
   /** @return whether requests are currently being kept from the upstream */

@@ -19,6 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.PacketLineIn;
 import org.eclipse.jgit.transport.Transport;
@@ -75,9 +78,38 @@ public final class UpstreamClient {
             .header("User-Agent", "git/2.0 (" + Capabilities.AGENT + ")")
             .POST(HttpRequest.BodyPublishers.ofByteArray(command.encode()));
     authorization(upstream).ifPresent(value -> request.header("Authorization", value));
-    HttpResponse<InputStream> response;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpResponse<InputStream> response = send(request.build());
+    // The request timeout covers the wait for headers only: a trickling body is cut off by
+    // closing it at the deadline.
+    AtomicBoolean expired = new AtomicBoolean();
+    CompletableFuture<Void> watchdog =
+        CompletableFuture.runAsync(
+            () -> {
+              expired.set(true);
+              closeQuietly(response.body());
+            },
+            CompletableFuture.delayedExecutor(
+                Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+    try (InputStream body = response.body()) {
+      int code = response.statusCode();
+      if (code != 200) {
+        throw httpError(code);
+      }
+      return readAnswer(body);
+    } catch (IOException e) {
+      if (expired.get()) {
+        throw outage(Status.GATEWAY_TIMEOUT, "the upstream did not answer in time", e);
+      }
+      throw outage(Status.BAD_GATEWAY, "the upstream sent a broken ls-refs answer", e);
+    } finally {
+      watchdog.cancel(false);
+    }
+  }
+
+  private HttpResponse<InputStream> send(HttpRequest request) throws UpstreamException {
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpConnectTimeoutException e) {
       throw outage(Status.GATEWAY_TIMEOUT, "timed out connecting to the upstream", e);
     } catch (HttpTimeoutException e) {
@@ -90,14 +122,13 @@ public final class UpstreamClient {
       Thread.currentThread().interrupt();
       throw outage(Status.UNAVAILABLE, "interrupted while asking the upstream", e);
     }
-    try (InputStream body = response.body()) {
-      int code = response.statusCode();
-      if (code != 200) {
-        throw httpError(code);
-      }
-      return readAnswer(body);
-    } catch (IOException e) {
-      throw outage(Status.BAD_GATEWAY, "the upstream sent a broken ls-refs answer", e);
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // closing to interrupt a read; nothing more to do
     }
   }
 

@@ -53,9 +53,26 @@ public final class UpstreamGate {
     breaker(upstream).recordSuccess();
   }
 
-  /** @param upstream a repository whose server just failed (unreachable, timeout, 5xx) */
-  public void recordFailure(URI upstream) {
-    breaker(upstream).recordFailure();
+  /**
+   * @param upstream a repository whose server just failed (unreachable, timeout, 5xx)
+   * @param reason why, safe to show a user
+   */
+  public void recordFailure(URI upstream, String reason) {
+    breaker(upstream).recordFailure(reason);
+  }
+
+  /**
+   * @param upstream a repository
+   * @return why the upstream is not being called now, for error messages
+   */
+  public String unavailableReason(URI upstream) {
+    if (!enabled) {
+      return "the upstream is switched off on this proxy";
+    }
+    CircuitBreaker breaker = breakers.get(server(upstream));
+    String last = breaker == null ? "" : breaker.lastFailure();
+    return "the upstream failed recently" + (last.isEmpty() ? "" : " (" + last + ")")
+        + " and is left alone for up to " + cooldown.toSeconds() + "s before the next try";
   }
 
   /** @return whether the upstream is on and no server's breaker is open */

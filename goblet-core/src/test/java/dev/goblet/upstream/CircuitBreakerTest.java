@@ -14,7 +14,7 @@ class CircuitBreakerTest {
   @Test
   void opensOnFailureAndLetsOneProbeThroughAfterTheCooldown() {
     assertThat(breaker.allowRequest()).isTrue();
-    breaker.recordFailure();
+    breaker.recordFailure("down");
     assertThat(breaker.allowRequest()).isFalse();
     clock.advance(Duration.ofSeconds(29));
     assertThat(breaker.allowRequest()).isFalse();
@@ -28,10 +28,10 @@ class CircuitBreakerTest {
 
   @Test
   void aFailedProbeOpensAgainAndALostProbeIsReplaced() {
-    breaker.recordFailure();
+    breaker.recordFailure("down");
     clock.advance(Duration.ofSeconds(30));
     assertThat(breaker.allowRequest()).isTrue();
-    breaker.recordFailure();
+    breaker.recordFailure("down");
     assertThat(breaker.allowRequest()).isFalse();
     clock.advance(Duration.ofSeconds(30));
     assertThat(breaker.allowRequest()).isTrue(); // probe never reports
@@ -42,7 +42,7 @@ class CircuitBreakerTest {
   @Test
   void zeroCooldownNeverOpens() {
     CircuitBreaker off = new CircuitBreaker(clock, Duration.ZERO);
-    off.recordFailure();
+    off.recordFailure("down");
     assertThat(off.allowRequest()).isTrue();
   }
 
@@ -51,7 +51,7 @@ class CircuitBreakerTest {
     UpstreamGate gate = new UpstreamGate(true, clock, Duration.ofSeconds(30));
     java.net.URI a = java.net.URI.create("https://a.example/x/y");
     java.net.URI b = java.net.URI.create("https://b.example/x/y");
-    gate.recordFailure(a);
+    gate.recordFailure(a, "down");
     assertThat(gate.mayCall(a)).isFalse();
     assertThat(gate.mayCall(b)).isTrue();
     assertThat(gate.isAvailable()).isFalse();
