@@ -9,7 +9,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -69,14 +73,7 @@ public final class FetchHandler {
   public boolean fetch(
       Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    List<ObjectId> wants = wants(command);
-    List<String> wantRefs = command.argumentValues("want-ref ");
-    long start = System.nanoTime();
-    boolean local = mirror.hasAll(wants, wantRefs);
-    if (!local) {
-      awaitUpstream(mirror, wants, wantRefs);
-    }
-    listener.served(local, Duration.ofNanos(local ? 0 : System.nanoTime() - start));
+    boolean local = ensureObjects(mirror, wants(command));
     acquirePackSlot();
     try {
       UploadPack uploadPack = new UploadPack(mirror.repository());
@@ -90,27 +87,57 @@ public final class FetchHandler {
     return local;
   }
 
-  private void awaitUpstream(Mirror mirror, List<ObjectId> wants, List<String> wantRefs)
-      throws GobletException, IOException {
+  /**
+   * Makes sure the mirror has every wanted object, waiting for an upstream fetch when it does
+   * not. While the upstream is switched off or failing, only a fetch already running or queued is
+   * waited for; otherwise the request fails at once, naming the outage.
+   *
+   * @param mirror the repository's mirror
+   * @param wants the objects a client wants
+   * @return whether the mirror had them all without waiting
+   * @throws GobletException when they cannot be had
+   */
+  public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
+    Set<ObjectId> missing = missing(mirror, wants);
+    if (missing.isEmpty()) {
+      listener.served(true, Duration.ZERO);
+      return true;
+    }
+    long start = System.nanoTime();
     if (gate.isUnavailable(mirror.upstreamUrl())) {
-      throw new GobletException(
-          Status.UNAVAILABLE,
-          "the proxy's mirror does not have "
-              + describeMissing(mirror, wants, wantRefs)
-              + " and "
-              + gate.unavailableReason(mirror.upstreamUrl())
-              + "; try again when the upstream is back");
+      Optional<CompletableFuture<Void>> pending = mirror.pendingFetch();
+      if (pending.isPresent()) {
+        await(pending.get()); // asked for while the upstream was there; it may bring them
+        missing = missing(mirror, wants);
+      }
+      if (!missing.isEmpty()) {
+        throw new GobletException(
+            Status.UNAVAILABLE,
+            "the proxy's mirror does not have object " + missing.iterator().next().name()
+                + " and " + gate.unavailableReason(mirror.upstreamUrl())
+                + "; try again when the upstream is back");
+      }
+    } else {
+      await(mirror.fetchFor(missing));
+      missing = missing(mirror, wants);
+      if (!missing.isEmpty()) {
+        throw new GobletException(
+            Status.NOT_FOUND,
+            "the upstream does not have object " + missing.iterator().next().name());
+      }
     }
-    await(mirror.fetchUpstream());
-    if (mirror.hasAll(wants, wantRefs)) {
-      return;
+    listener.served(false, Duration.ofNanos(System.nanoTime() - start));
+    return false;
+  }
+
+  private static Set<ObjectId> missing(Mirror mirror, Collection<ObjectId> wants) {
+    Set<ObjectId> missing = new LinkedHashSet<>();
+    for (ObjectId want : wants) {
+      if (!mirror.hasObject(want)) {
+        missing.add(want);
+      }
     }
-    await(mirror.fetchNewerThanNow());
-    if (!mirror.hasAll(wants, wantRefs)) {
-      throw new GobletException(
-          Status.NOT_FOUND,
-          "the upstream does not have " + describeMissing(mirror, wants, wantRefs));
-    }
+    return missing;
   }
 
   private void await(CompletableFuture<Void> fetch) throws GobletException {
@@ -153,21 +180,6 @@ public final class FetchHandler {
       }
     }
     return wants;
-  }
-
-  private static String describeMissing(Mirror mirror, List<ObjectId> wants, List<String> refs)
-      throws IOException {
-    for (ObjectId want : wants) {
-      if (!mirror.hasObject(want)) {
-        return "object " + want.name();
-      }
-    }
-    for (String ref : refs) {
-      if (mirror.ref(ref).isEmpty()) {
-        return "ref " + safe(ref);
-      }
-    }
-    return "the wanted objects";
   }
 
   private static String safe(String value) {

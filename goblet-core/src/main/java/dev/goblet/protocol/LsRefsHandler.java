@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -295,22 +296,36 @@ public final class LsRefsHandler {
     }
   }
 
+  /**
+   * Starts a background fetch when the mirror lacks or differs on an advertised ref: a fetch for
+   * the objects it lacks (skipped if a running fetch brings them), or a fresh one when only refs
+   * moved.
+   */
   private static void fetchIfBehind(Mirror mirror, List<String> lines) {
+    Set<ObjectId> missing = new HashSet<>();
+    boolean moved = false;
     try {
       for (String line : lines) {
         String[] parts = line.stripTrailing().split(" ");
         if (parts.length < 2 || !ObjectId.isId(parts[0])) {
           continue;
         }
-        Optional<Ref> ref = mirror.ref(parts[1]);
-        if (ref.isEmpty() || !ref.get().getObjectId().name().equals(parts[0])) {
-          mirror.fetchUpstream();
-          return;
+        ObjectId advertised = ObjectId.fromString(parts[0]);
+        if (!mirror.hasObject(advertised)) {
+          missing.add(advertised);
+        } else if (!moved) {
+          Optional<Ref> ref = mirror.ref(parts[1]);
+          moved = ref.isEmpty() || !ref.get().getObjectId().equals(advertised);
         }
       }
     } catch (IOException e) {
       log.warn("cannot compare mirror {} with the upstream; fetching", mirror.key(), e);
-      mirror.fetchUpstream();
+      moved = true;
+    }
+    if (!missing.isEmpty()) {
+      mirror.fetchFor(missing);
+    } else if (moved) {
+      mirror.fetchFor(Set.of());
     }
   }
 

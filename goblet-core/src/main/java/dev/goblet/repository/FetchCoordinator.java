@@ -1,18 +1,25 @@
 package dev.goblet.repository;
 
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.jgit.lib.ObjectId;
 
 /**
  * Runs a mirror's upstream fetches one at a time and lets callers share them, so a burst of
  * requests costs at most two fetches: the one running, and one queued follow-up that starts when it
- * ends. Thread-safe.
+ * ends. A follow-up knows which objects its callers need, and the task may skip the upstream when
+ * the fetch before it already brought them all. Thread-safe.
  */
 final class FetchCoordinator {
   /** The fetch itself; runs on the executor. */
   interface Task {
-    void run() throws Exception;
+    /**
+     * @param needed the objects the callers need, or {@code null} when the fetch must run anyway
+     */
+    void run(Set<ObjectId> needed) throws Exception;
   }
 
   private final Executor executor;
@@ -20,6 +27,7 @@ final class FetchCoordinator {
   private final MirrorContext.FetchListener listener;
   private CompletableFuture<Void> running;
   private CompletableFuture<Void> queued;
+  private Set<ObjectId> queuedNeeds; // null: the queued fetch must run whatever is present
 
   FetchCoordinator(Executor executor, Task task, MirrorContext.FetchListener listener) {
     this.executor = executor;
@@ -33,23 +41,36 @@ final class FetchCoordinator {
       listener.coalesced();
       return running;
     }
-    return start(new CompletableFuture<>());
+    return start(new CompletableFuture<>(), null);
   }
 
   /**
+   * @param needed objects the caller needs; empty when the caller needs a fresh fetch whatever
+   *     the mirror has
    * @return a fetch that starts no earlier than now: a new one when none runs, else the follow-up
    *     queued behind the running one (shared by every caller until it starts)
    */
-  synchronized CompletableFuture<Void> startAfterNow() {
+  synchronized CompletableFuture<Void> startAfterNow(Set<ObjectId> needed) {
     if (running == null) {
-      return start(new CompletableFuture<>());
+      return start(new CompletableFuture<>(), null);
     }
     if (queued == null) {
       queued = new CompletableFuture<>();
+      queuedNeeds = needed.isEmpty() ? null : new HashSet<>(needed);
     } else {
       listener.coalesced();
+      if (queuedNeeds != null && !needed.isEmpty()) {
+        queuedNeeds.addAll(needed);
+      } else {
+        queuedNeeds = null;
+      }
     }
     return queued;
+  }
+
+  /** @return the fetch that will end last of those running or queued, if any */
+  synchronized CompletableFuture<Void> pending() {
+    return queued != null ? queued : running;
   }
 
   /** @return whether a fetch is running */
@@ -57,11 +78,11 @@ final class FetchCoordinator {
     return running != null;
   }
 
-  private CompletableFuture<Void> start(CompletableFuture<Void> future) {
+  private CompletableFuture<Void> start(CompletableFuture<Void> future, Set<ObjectId> needed) {
     running = future;
     listener.started();
     try {
-      executor.execute(() -> run(future));
+      executor.execute(() -> run(future, needed));
     } catch (RejectedExecutionException e) {
       running = null;
       future.completeExceptionally(e);
@@ -69,9 +90,9 @@ final class FetchCoordinator {
     return future;
   }
 
-  private void run(CompletableFuture<Void> future) {
+  private void run(CompletableFuture<Void> future, Set<ObjectId> needed) {
     try {
-      task.run();
+      task.run(needed);
       future.complete(null);
     } catch (Throwable t) {
       future.completeExceptionally(t);
@@ -80,8 +101,10 @@ final class FetchCoordinator {
         running = null;
         if (queued != null) {
           CompletableFuture<Void> next = queued;
+          Set<ObjectId> nextNeeds = queuedNeeds;
           queued = null;
-          start(next);
+          queuedNeeds = null;
+          start(next, nextNeeds);
         }
       }
     }

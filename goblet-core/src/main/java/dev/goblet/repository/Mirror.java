@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -65,7 +66,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     this.dir = dir;
     this.repo = repo;
     this.context = context;
-    this.fetches = new FetchCoordinator(context.executor(), this::fetchNow, context.fetchListener());
+    this.fetches =
+        new FetchCoordinator(context.executor(), this::fetchIfNeeded, context.fetchListener());
   }
 
   @Override
@@ -116,36 +118,44 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   }
 
   /**
-   * @param wants object ids a client wants
-   * @param wantRefs ref names a client wants
-   * @return whether the mirror can serve them all
-   * @throws IOException when the refs cannot be read
+   * {@inheritDoc}
+   *
+   * <p>Refused (the future fails at once) while the upstream is switched off or its breaker is
+   * open.
    */
-  public boolean hasAll(Collection<ObjectId> wants, Collection<String> wantRefs)
-      throws IOException {
-    for (ObjectId want : wants) {
-      if (!hasObject(want)) {
-        return false;
-      }
-    }
-    for (String wantRef : wantRefs) {
-      if (ref(wantRef).isEmpty()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   @Override
   public CompletableFuture<Void> fetchUpstream() {
+    if (context.gate().isUnavailable(upstream)) {
+      return CompletableFuture.failedFuture(
+          new UpstreamException(
+              Status.UNAVAILABLE, context.gate().unavailableReason(upstream), true, null));
+    }
     return fetches.join();
   }
 
   /**
-   * @return a fetch that starts no earlier than now (queued behind a running one, and shared)
+   * Asks for a fetch that brings objects the mirror lacks: a new one when none runs, else the
+   * follow-up queued behind the running one, which skips the upstream if the running one brought
+   * them all. Callers check the upstream gate first; a fetch once asked for runs even if the
+   * upstream is switched off before it starts.
+   *
+   * @param needed objects the mirror lacks and a client needs; empty to force a fresh fetch
+   * @return completes when that fetch ends
    */
-  public CompletableFuture<Void> fetchNewerThanNow() {
-    return fetches.startAfterNow();
+  public CompletableFuture<Void> fetchFor(Set<ObjectId> needed) {
+    return fetches.startAfterNow(needed);
+  }
+
+  /**
+   * @return the running fetch, or a new one when none runs (callers check the upstream gate)
+   */
+  public CompletableFuture<Void> joinFetch() {
+    return fetches.join();
+  }
+
+  /** @return the fetch running or queued that will end last, if any */
+  public Optional<CompletableFuture<Void>> pendingFetch() {
+    return Optional.ofNullable(fetches.pending());
   }
 
   /** @return whether an upstream fetch is running */
@@ -153,16 +163,14 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     return fetches.isRunning();
   }
 
-  private void fetchNow() throws IOException, UpstreamException {
-    if (!context.gate().mayCall(upstream)) {
-      throw new UpstreamException(
-          Status.UNAVAILABLE,
-          context.gate().isEnabled()
-              ? "the upstream is unavailable (it failed recently; the proxy retries shortly)"
-              : "the upstream is switched off on this proxy",
-          true,
-          null);
+  private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
+    if (needed != null && needed.stream().allMatch(this::hasObject)) {
+      return; // the fetch before this one brought everything its callers needed
     }
+    fetchNow();
+  }
+
+  private void fetchNow() throws IOException, UpstreamException {
     Instant started = context.clock().instant();
     long startNanos = System.nanoTime();
     boolean ok = false;
