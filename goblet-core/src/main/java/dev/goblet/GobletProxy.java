@@ -6,6 +6,7 @@ import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.repository.CacheRootLock;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
 import dev.goblet.repository.MirrorManager;
@@ -36,6 +37,7 @@ public final class GobletProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GobletProxy.class);
 
   private final ServerConfig config;
+  private final CacheRootLock cacheRootLock;
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final UpstreamGate gate;
@@ -46,8 +48,9 @@ public final class GobletProxy implements AutoCloseable {
   private final RequestLogger requests;
   private final GobletMetrics metrics;
 
-  private GobletProxy(ServerConfig config) throws IOException {
+  private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
+    this.cacheRootLock = cacheRootLock;
     this.ownsExecutor = config.executor().isEmpty();
     this.executor = config.executor().orElseGet(GobletProxy::newExecutor);
     this.errors = GuardedHooks.errors(config.errorReporter());
@@ -112,10 +115,16 @@ public final class GobletProxy implements AutoCloseable {
   /**
    * @param config the configuration
    * @return a proxy serving from {@code config.cacheRoot()}, with the ls-refs cache loaded
-   * @throws IOException when the cache root cannot be created
+   * @throws IOException when the cache root cannot be created, or another proxy uses it
    */
   public static GobletProxy create(ServerConfig config) throws IOException {
-    return new GobletProxy(config);
+    CacheRootLock lock = CacheRootLock.acquire(config.cacheRoot());
+    try {
+      return new GobletProxy(config, lock);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
   }
 
   /** @return the configuration */
@@ -249,6 +258,11 @@ public final class GobletProxy implements AutoCloseable {
       executor.shutdownNow();
     }
     mirrors.close();
+    try {
+      cacheRootLock.close();
+    } catch (IOException e) {
+      log.warn("could not release the lock on {}", config.cacheRoot(), e);
+    }
   }
 
   private static ExecutorService newExecutor() {

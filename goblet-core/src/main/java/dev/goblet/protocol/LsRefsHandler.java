@@ -128,9 +128,8 @@ public final class LsRefsHandler {
         List<String> lines = client.lsRefs(upstream, command);
         gate.recordSuccess(upstream);
         listener.upstreamCall(true, Duration.ofNanos(System.nanoTime() - start));
-        Mirror mirror = mirrors.open(upstream);
-        remember(mirror, args, lines);
-        fetchIfBehind(mirror, lines);
+        remember(upstream, key, args, lines);
+        fetchIfBehind(upstream, lines);
         return new Answer(lines, Source.UPSTREAM, Duration.ZERO, 0);
       } catch (UpstreamException e) {
         listener.upstreamCall(false, Duration.ofNanos(System.nanoTime() - start));
@@ -246,13 +245,13 @@ public final class LsRefsHandler {
     }
   }
 
-  private void remember(Mirror mirror, LsRefsArgs args, List<String> lines) {
+  private void remember(URI upstream, String key, LsRefsArgs args, List<String> lines) {
     if (!policy.enabled()) {
       return;
     }
-    cache.put(mirror.key(), mirror.upstreamUrl(), args, stripNewlines(lines));
-    if (!args.isFull() && !cache.hasFreshFullListing(mirror.key(), policy.ttl())) {
-      refreshFullListing(mirror);
+    cache.put(key, upstream, args, stripNewlines(lines));
+    if (!args.isFull() && !cache.hasFreshFullListing(key, policy.ttl())) {
+      refreshFullListing(upstream, key);
     }
   }
 
@@ -261,15 +260,14 @@ public final class LsRefsHandler {
    * lets the cache answer any later request. Fetched in the background, one at a time per
    * repository, at most once per TTL.
    */
-  private void refreshFullListing(Mirror mirror) {
-    if (!fullListingRefreshes.add(mirror.key())) {
+  private void refreshFullListing(URI upstream, String key) {
+    if (!fullListingRefreshes.add(key)) {
       return;
     }
     try {
       executor.execute(
           () -> {
             try {
-              URI upstream = mirror.upstreamUrl();
               if (!gate.mayCall(upstream)) {
                 return;
               }
@@ -280,19 +278,18 @@ public final class LsRefsHandler {
                       List.of("symrefs", "peel"));
               List<String> lines = client.lsRefs(upstream, full);
               gate.recordSuccess(upstream);
-              cache.put(
-                  mirror.key(), upstream, LsRefsArgs.parse(full.arguments()), stripNewlines(lines));
+              cache.put(key, upstream, LsRefsArgs.parse(full.arguments()), stripNewlines(lines));
             } catch (UpstreamException e) {
               if (e.isOutage()) {
-                gate.recordFailure(mirror.upstreamUrl(), e.getMessage());
+                gate.recordFailure(upstream, e.getMessage());
               }
-              log.info("full ls-refs refresh failed for {}: {}", mirror.key(), e.getMessage());
+              log.info("full ls-refs refresh failed for {}: {}", key, e.getMessage());
             } finally {
-              fullListingRefreshes.remove(mirror.key());
+              fullListingRefreshes.remove(key);
             }
           });
     } catch (RuntimeException rejected) {
-      fullListingRefreshes.remove(mirror.key());
+      fullListingRefreshes.remove(key);
     }
   }
 
@@ -301,7 +298,13 @@ public final class LsRefsHandler {
    * the objects it lacks (skipped if a running fetch brings them), or a fresh one when only refs
    * moved.
    */
-  private static void fetchIfBehind(Mirror mirror, List<String> lines) {
+  private void fetchIfBehind(URI upstream, List<String> lines) {
+    Mirror mirror;
+    try {
+      mirror = mirrors.openForRequest(upstream);
+    } catch (GobletException e) {
+      return; // the answer is still good; the fetch that needs the mirror reports the failure
+    }
     Set<ObjectId> missing = new HashSet<>();
     boolean moved = false;
     try {

@@ -201,7 +201,7 @@ public final class ProtocolV2Handler {
           cacheState = cacheState(answer.source());
           writeLsRefs(response, answer);
         } else {
-          boolean local = fetch.fetch(mirrors.open(upstream), command, protocol, response.body());
+          boolean local = fetch.fetch(mirrors.openForRequest(upstream), command, protocol, response.body());
           cacheState = local ? "served-locally" : "queried-upstream";
         }
         listener.commandDone(command.name(), cacheState, Status.OK, since(start));

@@ -1,11 +1,14 @@
 package dev.goblet.repository;
 
+import dev.goblet.GobletException;
+import dev.goblet.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,6 +50,23 @@ public final class MirrorManager implements AutoCloseable {
     this.cacheRoot = cacheRoot;
     this.context = context;
     Files.createDirectories(cacheRoot);
+    removeLeftoverTemporaries();
+  }
+
+  /** Deletes half-made mirrors a crash left in temporary directories. */
+  private void removeLeftoverTemporaries() throws IOException {
+    List<Path> leftovers;
+    try (Stream<Path> paths = Files.walk(cacheRoot, MAX_DEPTH)) {
+      leftovers =
+          paths
+              .filter(Files::isDirectory)
+              .filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
+              .toList();
+    }
+    for (Path leftover : leftovers) {
+      log.warn("removing a half-made mirror left by a crash: {}", leftover);
+      deleteTree(leftover);
+    }
   }
 
   /**
@@ -62,6 +82,34 @@ public final class MirrorManager implements AutoCloseable {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
+  }
+
+  /**
+   * Like {@link #open}, for request paths: a failure to create or open the mirror is a server-side
+   * {@link GobletException} whose message names the cause without the server's paths.
+   *
+   * @param upstream a canonical upstream URL
+   * @return its mirror
+   * @throws GobletException when the mirror cannot be created or opened (a full or read-only disk)
+   */
+  public Mirror openForRequest(URI upstream) throws GobletException {
+    try {
+      return open(upstream);
+    } catch (IOException e) {
+      String reason = ioReason(e);
+      log.error("cannot open or create the mirror of {}", upstream, e);
+      throw new GobletException(
+          Status.INTERNAL, "the proxy cannot create or open its mirror: " + reason, e);
+    }
+  }
+
+  /** @return the cause of an I/O failure in words a user may see: no server paths */
+  private String ioReason(IOException e) {
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.replace(cacheRoot.toString(), "<cache root>");
   }
 
   /**
