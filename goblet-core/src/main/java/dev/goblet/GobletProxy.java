@@ -153,8 +153,14 @@ public final class GobletProxy implements AutoCloseable {
       }
       respond(metered, e);
     } catch (IOException e) {
-      log.debug("{} {}: client connection failed", request.method(), request.path(), e);
-      throw e;
+      if (metered.isCommitted()) {
+        // Mid-answer: most often the client went away; the stream just ends.
+        log.debug("{} {}: connection failed mid-answer", request.method(), request.path(), e);
+      } else {
+        log.error("{} {}: I/O error", request.method(), request.path(), e);
+        errors.report(request, e);
+        respond(metered, new GobletException(Status.INTERNAL, "internal error in the proxy", e));
+      }
     } catch (RuntimeException e) {
       log.error("{} {}: internal error", request.method(), request.path(), e);
       errors.report(request, e);

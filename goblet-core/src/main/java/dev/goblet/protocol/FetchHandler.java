@@ -20,7 +20,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.transport.UploadPack;
+import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
 
 /**
  * Serves a protocol v2 {@code fetch} from the mirror with JGit's {@link UploadPack} (which handles
@@ -81,6 +83,12 @@ public final class FetchHandler {
       uploadPack.setExtraParameters(protocolParameters);
       uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
       uploadPack.upload(new ByteArrayInputStream(command.encode()), out, null);
+    } catch (UploadPackInternalServerErrorException e) {
+      if (e.getCause() instanceof PackProtocolException invalid) {
+        // JGit rejected the request before writing anything: the client's error, said as ERR.
+        throw new GobletException(Status.BAD_REQUEST, safe(invalid.getMessage()), e);
+      }
+      throw e;
     } finally {
       packSlots.release();
     }
@@ -170,7 +178,12 @@ public final class FetchHandler {
     }
   }
 
-  private static List<ObjectId> wants(Command command) throws GobletException {
+  /**
+   * @param command a fetch command
+   * @return its wanted object ids
+   * @throws GobletException ({@link Status#BAD_REQUEST}) for a want that is not an object id
+   */
+  public static List<ObjectId> wants(Command command) throws GobletException {
     List<ObjectId> wants = new ArrayList<>();
     for (String value : command.argumentValues("want ")) {
       try {

@@ -171,15 +171,29 @@ public final class ProtocolV2Handler {
       throw new GobletException(
           Status.UNSUPPORTED_MEDIA_TYPE, "the request body must be " + REQUEST_TYPE);
     }
-    byte[] body = readBody(request);
+    byte[] body = null;
+    GobletException unreadable = null;
+    try {
+      body = readBody(request);
+    } catch (GobletException e) {
+      if (e.status() != Status.BAD_REQUEST) {
+        throw e; // 413, 415: answered with the HTTP status
+      }
+      unreadable = e; // broken gzip: said as ERR, which git prints
+    }
     response.setStatus(200);
     response.setHeader("Content-Type", RESULT_TYPE);
     response.setHeader("Cache-Control", "no-cache");
     List<Command> commands;
     try {
+      if (unreadable != null) {
+        throw unreadable;
+      }
       commands = CommandReader.read(body);
       for (Command command : commands) {
-        if (!command.name().equals(Command.LS_REFS) && !command.name().equals(Command.FETCH)) {
+        if (command.name().equals(Command.FETCH)) {
+          FetchHandler.wants(command); // a bad want is refused before any mirror is made
+        } else if (!command.name().equals(Command.LS_REFS)) {
           throw new GobletException(
               Status.BAD_REQUEST,
               "unsupported command '" + printable(command.name()) + "': the proxy serves ls-refs"
