@@ -20,7 +20,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
 
@@ -84,11 +83,8 @@ public final class FetchHandler {
       uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
       uploadPack.upload(new ByteArrayInputStream(command.encode()), out, null);
     } catch (UploadPackInternalServerErrorException e) {
-      if (e.getCause() instanceof PackProtocolException invalid) {
-        // JGit rejected the request before writing anything: the client's error, said as ERR.
-        throw new GobletException(Status.BAD_REQUEST, safe(invalid.getMessage()), e);
-      }
-      throw e;
+      // JGit has already answered "ERR internal server error"; record the failure.
+      throw new GobletException(Status.INTERNAL, "the mirror could not serve the fetch", e);
     } finally {
       packSlots.release();
     }
@@ -181,22 +177,14 @@ public final class FetchHandler {
   /**
    * @param command a fetch command
    * @return its wanted object ids
-   * @throws GobletException ({@link Status#BAD_REQUEST}) for a want that is not an object id
+   * @throws GobletException ({@link Status#BAD_REQUEST}) for a malformed argument
    */
   public static List<ObjectId> wants(Command command) throws GobletException {
+    FetchArguments.check(command);
     List<ObjectId> wants = new ArrayList<>();
     for (String value : command.argumentValues("want ")) {
-      try {
-        wants.add(ObjectId.fromString(value));
-      } catch (IllegalArgumentException e) { // includes InvalidObjectIdException
-        throw new GobletException(Status.BAD_REQUEST, "invalid object id in want: " + safe(value));
-      }
+      wants.add(ObjectId.fromString(value));
     }
     return wants;
-  }
-
-  private static String safe(String value) {
-    String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

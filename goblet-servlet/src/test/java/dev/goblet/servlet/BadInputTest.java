@@ -77,7 +77,7 @@ class BadInputTest {
         pkt("line longer than 65520 bytes", "fff4command=" + "x".repeat(0xfff4 - 12),
             "ERR malformed pkt-line in request: longer than 65520 bytes"),
         pkt("non-hex object id", "0012command=fetch\n0001" + line("want " + "z".repeat(40)) + "0000",
-            "ERR invalid object id in want"),
+            "ERR malformed fetch argument 'want zzz"),
         pkt("unknown command", "0014command=frobnic\n0000", "ERR unsupported command 'frobnic'"),
         pkt("unknown ls-refs argument", "0014command=ls-refs\n0001" + line("frobnicate") + "0000",
             "ERR unexpected ls-refs argument"),
