@@ -181,13 +181,13 @@ public final class LsRefsHandler {
         new Answer(servable.lines, stale ? Source.STALE_CACHE : Source.CACHE, age, servable.withheld);
     listener.cacheHit(answer);
     String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
-    Object[] args = {
+    Object[] logArgs = {
       stale ? "STALE" : "fresh", key, age.toSeconds(), servable.withheld, unavailableReason(failure)
     };
     if (stale) {
-      log.warn(message, args);
+      log.warn(message, logArgs);
     } else {
-      log.info(message, args);
+      log.info(message, logArgs);
     }
     return answer;
   }
