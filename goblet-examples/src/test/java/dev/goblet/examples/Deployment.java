@@ -21,8 +21,16 @@ final class Deployment implements AutoCloseable {
     return baseUrl;
   }
 
+  /** Stops the container; a failure to stop is reported unchecked, as the test is over. */
   @Override
-  public void close() throws Exception {
-    stopper.stop();
+  public void close() {
+    try {
+      stopper.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the container", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot stop the container", e);
+    }
   }
 }
