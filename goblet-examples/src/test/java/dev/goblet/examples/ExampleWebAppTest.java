@@ -5,7 +5,6 @@ import static dev.goblet.examples.ExampleClients.repoUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
 import dev.goblet.testing.UpstreamRepo;
@@ -14,9 +13,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -25,24 +21,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Tomcat 11 the way a container deploys it, configured by context parameters as an operator
  * would, and used by the real {@code git} CLI against a real upstream.
  */
-class ExampleWebAppTest {
+class ExampleWebAppTest extends UpstreamTestBase {
   private static final Path WAR = Path.of("src/main/webapp");
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
-  private Path cacheRoot;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp.resolve("harness"));
-    git = harness.git();
-    cacheRoot = tmp.resolve("cache");
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
+  private Path cacheRoot() {
+    return tmp.resolve("cache");
   }
 
   @ParameterizedTest
@@ -59,7 +42,7 @@ class ExampleWebAppTest {
       assertClonedMain(git, clone, repo);
     }
     String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
-    assertThat(cacheRoot.resolve(hostDir).resolve("team/project.git")).isDirectory();
+    assertThat(cacheRoot().resolve(hostDir).resolve("team/project.git")).isDirectory();
     assertThat(harness.upstream().fetchCount()).isPositive();
   }
 
@@ -112,7 +95,7 @@ class ExampleWebAppTest {
 
   private Map<String, String> settings() {
     Map<String, String> settings = new HashMap<>();
-    settings.put("goblet.cacheRoot", cacheRoot.toString());
+    settings.put("goblet.cacheRoot", cacheRoot().toString());
     settings.put("goblet.upstreams", harness.upstream().baseUrl());
     return settings;
   }

@@ -13,7 +13,6 @@ import dev.goblet.GobletProxy;
 import dev.goblet.ServerConfig;
 import dev.goblet.Status;
 import dev.goblet.UrlCanonicalizer;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.net.URI;
@@ -22,10 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -34,30 +30,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code ServletContainerInitializer} in Jetty 12 and Tomcat 11, cloned through with the real
  * {@code git} CLI from an upstream that demands the upstream token.
  */
-class ProgrammaticExampleTest {
+class ProgrammaticExampleTest extends UpstreamTestBase {
   private static final String CLIENT_TOKEN = "client-s3cret";
   private static final String UPSTREAM_TOKEN = "upstream-s3cret";
-
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp.resolve("harness"));
-    git = harness.git();
-    harness.upstream().requireBearerToken(UPSTREAM_TOKEN);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
-  }
 
   @ParameterizedTest
   @EnumSource(Container.class)
   void mountedFromCodeServesAuthorizedClones(Container container) throws Exception {
     UpstreamRepo repo = harness.newRepo("team/project");
+    harness.upstream().requireBearerToken(UPSTREAM_TOKEN);
     MetricRegistry metrics = new MetricRegistry();
     HealthCheckRegistry health = new HealthCheckRegistry();
     ServerConfig config =

@@ -3,8 +3,6 @@ package dev.goblet.examples;
 import static dev.goblet.examples.ExampleClients.assertClonedMain;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
-import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,10 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's quick start, followed literally: in a fresh copy of the project (no build output,
@@ -40,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Runs the same Maven as the build running this test (its {@code maven.home}), offline when that
  * build is offline. The Maven process is stopped (SIGTERM, then killed) whatever happens.
  */
-class QuickStartTest {
+class QuickStartTest extends UpstreamTestBase {
   /** The README's run command. Keep the two in step. */
   static final String RUN_COMMAND = "mvn -pl goblet-examples -am jetty:run";
 
@@ -48,21 +43,6 @@ class QuickStartTest {
   private static final Duration SHUTDOWN_LIMIT = Duration.ofMinutes(1);
   private static final Set<String> NOT_IN_A_FRESH_CLONE = Set.of(".git", "target");
   private static final int LOG_TAIL_LINES = 80;
-
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp.resolve("harness"));
-    git = harness.git();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
-  }
 
   @Test
   void theReadmeRunCommandServesAClone() throws Exception {

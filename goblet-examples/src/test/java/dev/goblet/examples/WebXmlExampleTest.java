@@ -4,7 +4,6 @@ import static dev.goblet.examples.ExampleClients.assertClonedMain;
 import static dev.goblet.examples.ExampleClients.repoUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,24 +20,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * written in Jetty 12 and Tomcat 11, with only its cache root and upstream list pointed at this
  * test's directory and upstream.
  */
-class WebXmlExampleTest {
+class WebXmlExampleTest extends UpstreamTestBase {
   private static final String EXAMPLE = "/web-xml-example/WEB-INF/web.xml";
   private static final String EXAMPLE_CACHE_ROOT = "<param-value>/var/cache/goblet</param-value>";
   private static final String EXAMPLE_UPSTREAMS =
       "<param-value>https://github.com,https://gitlab.com</param-value>";
-
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp.resolve("harness"));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
-  }
 
   @ParameterizedTest
   @EnumSource(Container.class)
@@ -53,10 +36,10 @@ class WebXmlExampleTest {
     try (Deployment app =
         container.deploy(new WebApp(docBase, Map.of(), List.of(), tmp.resolve("container")))) {
       Path clone = harness.dir("clone");
-      harness.git().runOk(tmp, "clone",
+      git.runOk(tmp, "clone",
           repoUrl(app.baseUrl() + "/git", harness.upstream(), "team/project"), clone.toString());
 
-      assertClonedMain(harness.git(), clone, repo);
+      assertClonedMain(git, clone, repo);
     }
     try (var mirrors = Files.list(cacheRoot)) {
       assertThat(mirrors).isNotEmpty();
