@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -87,22 +88,13 @@ public final class InitParameters {
     ServerConfig.Builder builder = ServerConfig.builder();
     builder.cacheRoot(Path.of(required(parameters, CACHE_ROOT)));
     builder.allowedUpstreams(upstreams(required(parameters, UPSTREAMS)));
-    String offline = optional(parameters, OFFLINE_MODE);
-    if (offline != null) {
-      builder.offlineMode(bool(OFFLINE_MODE, offline));
-    }
-    String ttl = optional(parameters, LS_REFS_CACHE_TTL);
-    if (ttl != null) {
-      builder.lsRefsCacheTtl(duration(LS_REFS_CACHE_TTL, ttl));
-    }
-    String maxStaleness = optional(parameters, LS_REFS_MAX_STALENESS);
-    if (maxStaleness != null) {
-      builder.lsRefsMaxStaleness(duration(LS_REFS_MAX_STALENESS, maxStaleness));
-    }
-    String timeout = optional(parameters, UPSTREAM_TIMEOUT);
-    if (timeout != null) {
-      builder.upstreamTimeout(duration(UPSTREAM_TIMEOUT, timeout));
-    }
+    ifSet(parameters, OFFLINE_MODE, v -> builder.offlineMode(bool(OFFLINE_MODE, v)));
+    ifSet(parameters, LS_REFS_CACHE_TTL,
+        v -> builder.lsRefsCacheTtl(duration(LS_REFS_CACHE_TTL, v)));
+    ifSet(parameters, LS_REFS_MAX_STALENESS,
+        v -> builder.lsRefsMaxStaleness(duration(LS_REFS_MAX_STALENESS, v)));
+    ifSet(parameters, UPSTREAM_TIMEOUT,
+        v -> builder.upstreamTimeout(duration(UPSTREAM_TIMEOUT, v)));
     return builder;
   }
 
@@ -152,6 +144,14 @@ public final class InitParameters {
       throw new IllegalArgumentException("the parameter '" + name + "' is required");
     }
     return value;
+  }
+
+  private static void ifSet(
+      Function<String, String> parameters, String name, Consumer<String> apply) {
+    String value = optional(parameters, name);
+    if (value != null) {
+      apply.accept(value);
+    }
   }
 
   private static String optional(Function<String, String> parameters, String name) {
