@@ -182,7 +182,11 @@ public final class LsRefsHandler {
     listener.cacheHit(answer);
     String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
     Object[] logArgs = {
-      stale ? "STALE" : "fresh", key, age.toSeconds(), servable.withheld, unavailableReason(upstream, failure)
+      stale ? "STALE" : "fresh",
+      key,
+      age.toSeconds(),
+      servable.withheld,
+      unavailableReason(upstream, failure)
     };
     if (stale) {
       log.warn(message, logArgs);

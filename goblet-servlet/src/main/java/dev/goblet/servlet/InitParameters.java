@@ -6,23 +6,60 @@ import jakarta.servlet.ServletException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * Builds a {@link ServerConfig} from servlet init parameters, for hosts that mount {@link
- * GobletServlet} from {@code web.xml}. Parameters:
+ * Builds a {@link ServerConfig} from named text parameters: the init parameters of a {@link
+ * GobletServlet} mounted from {@code web.xml}, or any other source of settings a host keeps
+ * (system properties, a properties file) through {@link #toBuilder(Function)}. Parameters:
  *
  * <ul>
  *   <li>{@code cacheRoot} (required): the mirrors' directory
- *   <li>{@code upstreams} (required): comma-separated allowed upstream base URLs
+ *   <li>{@code upstreams} (required): comma-separated allowed upstream base URLs, such as {@code
+ *       https://github.com,http://127.0.0.1:9000}
  *   <li>{@code offlineMode}: {@code true} (default) or {@code false}
- *   <li>{@code lsRefsCacheTtl}: an ISO-8601 duration such as {@code PT5M}
+ *   <li>{@code lsRefsCacheTtl}: an ISO-8601 duration such as {@code PT5M}; default {@code PT5M}
  *   <li>{@code lsRefsMaxStaleness}: an ISO-8601 duration; default no limit
  *   <li>{@code upstreamTimeout}: an ISO-8601 duration; default {@code PT10S}
  * </ul>
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class InitParameters {
+  /** The mirrors' directory. */
+  public static final String CACHE_ROOT = "cacheRoot";
+
+  /** Comma-separated allowed upstream base URLs. */
+  public static final String UPSTREAMS = "upstreams";
+
+  /** Whether ls-refs falls back to the cache when the upstream fails. */
+  public static final String OFFLINE_MODE = "offlineMode";
+
+  /** How long a cached ls-refs answer counts as fresh. */
+  public static final String LS_REFS_CACHE_TTL = "lsRefsCacheTtl";
+
+  /** The age beyond which cached refs are never served. */
+  public static final String LS_REFS_MAX_STALENESS = "lsRefsMaxStaleness";
+
+  /** How long an upstream ls-refs may take before the proxy falls back. */
+  public static final String UPSTREAM_TIMEOUT = "upstreamTimeout";
+
+  /** Every parameter name this class reads. */
+  public static final List<String> NAMES =
+      List.of(
+          CACHE_ROOT,
+          UPSTREAMS,
+          OFFLINE_MODE,
+          LS_REFS_CACHE_TTL,
+          LS_REFS_MAX_STALENESS,
+          UPSTREAM_TIMEOUT);
+
   private InitParameters() {}
 
   /**
@@ -32,42 +69,93 @@ public final class InitParameters {
    */
   public static ServerConfig toConfig(ServletConfig servletConfig) throws ServletException {
     try {
-      ServerConfig.Builder builder = ServerConfig.builder();
-      builder.cacheRoot(Path.of(required(servletConfig, "cacheRoot")));
-      List<URI> upstreams =
-          Arrays.stream(required(servletConfig, "upstreams").split(","))
-              .map(String::trim)
-              .filter(s -> !s.isEmpty())
-              .map(URI::create)
-              .toList();
-      builder.allowedUpstreams(upstreams);
-      String offline = servletConfig.getInitParameter("offlineMode");
-      if (offline != null) {
-        builder.offlineMode(Boolean.parseBoolean(offline.trim()));
-      }
-      String ttl = servletConfig.getInitParameter("lsRefsCacheTtl");
-      if (ttl != null) {
-        builder.lsRefsCacheTtl(Duration.parse(ttl.trim()));
-      }
-      String maxStaleness = servletConfig.getInitParameter("lsRefsMaxStaleness");
-      if (maxStaleness != null) {
-        builder.lsRefsMaxStaleness(Duration.parse(maxStaleness.trim()));
-      }
-      String timeout = servletConfig.getInitParameter("upstreamTimeout");
-      if (timeout != null) {
-        builder.upstreamTimeout(Duration.parse(timeout.trim()));
-      }
-      return builder.build();
-    } catch (RuntimeException e) {
+      return toBuilder(servletConfig::getInitParameter).build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
       throw new ServletException("invalid Goblet init parameters: " + e.getMessage(), e);
     }
   }
 
-  private static String required(ServletConfig config, String name) throws ServletException {
-    String value = config.getInitParameter(name);
-    if (value == null || value.isBlank()) {
-      throw new ServletException("the init parameter '" + name + "' is required");
+  /**
+   * Reads the parameters from any source, leaving the builder open for what text cannot express
+   * (hooks, credentials, a metric registry).
+   *
+   * @param parameters looks a parameter up by name; {@code null} or blank means not set
+   * @return a builder holding the parameters' values
+   * @throws IllegalArgumentException naming the parameter that is missing or wrong
+   */
+  public static ServerConfig.Builder toBuilder(Function<String, String> parameters) {
+    Objects.requireNonNull(parameters, "parameters");
+    ServerConfig.Builder builder = ServerConfig.builder();
+    builder.cacheRoot(Path.of(required(parameters, CACHE_ROOT)));
+    builder.allowedUpstreams(upstreams(required(parameters, UPSTREAMS)));
+    ifSet(parameters, OFFLINE_MODE, v -> builder.offlineMode(bool(OFFLINE_MODE, v)));
+    ifSet(parameters, LS_REFS_CACHE_TTL,
+        v -> builder.lsRefsCacheTtl(duration(LS_REFS_CACHE_TTL, v)));
+    ifSet(parameters, LS_REFS_MAX_STALENESS,
+        v -> builder.lsRefsMaxStaleness(duration(LS_REFS_MAX_STALENESS, v)));
+    ifSet(parameters, UPSTREAM_TIMEOUT,
+        v -> builder.upstreamTimeout(duration(UPSTREAM_TIMEOUT, v)));
+    return builder;
+  }
+
+  private static List<URI> upstreams(String value) {
+    List<URI> upstreams =
+        Arrays.stream(value.split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .map(InitParameters::uri)
+            .toList();
+    if (upstreams.isEmpty()) {
+      throw new IllegalArgumentException("'" + UPSTREAMS + "' names no upstream: " + value);
     }
-    return value.trim();
+    return upstreams;
+  }
+
+  private static URI uri(String value) {
+    try {
+      return URI.create(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + UPSTREAMS + "' has an invalid URL: " + value, e);
+    }
+  }
+
+  private static boolean bool(String name, String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "'" + name + "' must be true or false, not '" + value + "'");
+    };
+  }
+
+  private static Duration duration(String name, String value) {
+    try {
+      return Duration.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "'" + name + "' must be an ISO-8601 duration such as PT5M, not '" + value + "'", e);
+    }
+  }
+
+  private static String required(Function<String, String> parameters, String name) {
+    String value = optional(parameters, name);
+    if (value == null) {
+      throw new IllegalArgumentException("the parameter '" + name + "' is required");
+    }
+    return value;
+  }
+
+  private static void ifSet(
+      Function<String, String> parameters, String name, Consumer<String> apply) {
+    String value = optional(parameters, name);
+    if (value != null) {
+      apply.accept(value);
+    }
+  }
+
+  private static String optional(Function<String, String> parameters, String name) {
+    String value = parameters.apply(name);
+    return value == null || value.isBlank() ? null : value.trim();
   }
 }

@@ -1,0 +1,106 @@
+package dev.goblet.examples;
+
+import static dev.goblet.examples.ExampleClients.assertClonedMain;
+import static dev.goblet.examples.ExampleClients.repoUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.goblet.testing.GitCli;
+import dev.goblet.testing.RecordedRequest;
+import dev.goblet.testing.UpstreamRepo;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The example WAR ({@code src/main/webapp}, {@link ExampleWebApp}) deployed in Jetty 12 and in
+ * Tomcat 11 the way a container deploys it, configured by context parameters as an operator
+ * would, and used by the real {@code git} CLI against a real upstream.
+ */
+class ExampleWebAppTest extends UpstreamTestBase {
+  private static final Path WAR = Path.of("src/main/webapp");
+
+  private Path cacheRoot() {
+    return tmp.resolve("cache");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
+  void clonesThroughTheWarIntoItsCacheRoot(Container container) throws Exception {
+    UpstreamRepo repo = harness.newRepo("team/project");
+    repo.commitMany("main", 20, 2);
+
+    try (Deployment app = container.deploy(war(settings()))) {
+      Path clone = harness.dir("clone");
+      git.runOk(tmp, "clone", repoUrl(app.baseUrl(), harness.upstream(), "team/project"),
+          clone.toString());
+
+      assertClonedMain(git, clone, repo);
+    }
+    String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
+    assertThat(cacheRoot().resolve(hostDir).resolve("team/project.git")).isDirectory();
+    assertThat(harness.upstream().fetchCount()).isPositive();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
+  void refusesAnUpstreamThatIsNotAllowed(Container container) throws Exception {
+    harness.newRepo("team/project");
+    Map<String, String> settings = settings();
+    settings.put("goblet.upstreams", "https://github.com");
+
+    try (Deployment app = container.deploy(war(settings))) {
+      GitCli.Result refused =
+          git.run(tmp, "clone", repoUrl(app.baseUrl(), harness.upstream(), "team/project"),
+              harness.dir("refused").toString());
+
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr()).contains("403");
+    }
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
+  void presentsTheUpstreamTokenSetting(Container container) throws Exception {
+    UpstreamRepo repo = harness.newRepo("team/project");
+    harness.upstream().requireBearerToken("upstream-t0ken");
+    Map<String, String> settings = settings();
+    settings.put("goblet.upstreamToken", "upstream-t0ken");
+
+    try (Deployment app = container.deploy(war(settings))) {
+      Path clone = harness.dir("clone");
+      git.runOk(tmp, "clone", repoUrl(app.baseUrl(), harness.upstream(), "team/project"),
+          clone.toString());
+
+      assertClonedMain(git, clone, repo);
+    }
+    List<RecordedRequest> requests = harness.upstream().requests();
+    assertThat(requests).isNotEmpty()
+        .allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer upstream-t0ken"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
+  void aBadSettingFailsTheDeployment(Container container) {
+    Map<String, String> settings = settings();
+    settings.put("goblet.offlineMode", "sometimes");
+
+    assertThatThrownBy(() -> container.deploy(war(settings)).close()).isInstanceOf(Exception.class);
+  }
+
+  private Map<String, String> settings() {
+    Map<String, String> settings = new HashMap<>();
+    settings.put("goblet.cacheRoot", cacheRoot().toString());
+    settings.put("goblet.upstreams", harness.upstream().baseUrl());
+    return settings;
+  }
+
+  private WebApp war(Map<String, String> contextParameters) {
+    return new WebApp(WAR, contextParameters, List.of(), tmp.resolve("container"));
+  }
+}

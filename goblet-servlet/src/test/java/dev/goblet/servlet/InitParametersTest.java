@@ -1,0 +1,98 @@
+package dev.goblet.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.goblet.ServerConfig;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class InitParametersTest {
+  private final Map<String, String> parameters = new HashMap<>();
+
+  @Test
+  void readsEveryParameter() throws Exception {
+    parameters.put("cacheRoot", " /srv/goblet ");
+    parameters.put("upstreams", "https://github.com, http://127.0.0.1:9000,");
+    parameters.put("offlineMode", "FALSE");
+    parameters.put("lsRefsCacheTtl", "PT1M");
+    parameters.put("lsRefsMaxStaleness", "P1D");
+    parameters.put("upstreamTimeout", "PT2S");
+
+    ServerConfig config = InitParameters.toBuilder(parameters::get).build();
+
+    assertThat(config.cacheRoot()).isEqualTo(Path.of("/srv/goblet"));
+    assertThat(config.urlCanonicalizer().canonicalize("/127.0.0.1:9000/team/project.git"))
+        .isEqualTo(URI.create("http://127.0.0.1:9000/team/project"));
+    assertThat(config.urlCanonicalizer().canonicalize("/github.com/owner/repo"))
+        .isEqualTo(URI.create("https://github.com/owner/repo"));
+    assertThat(config.offlineMode()).isFalse();
+    assertThat(config.lsRefsCacheTtl()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.lsRefsMaxStaleness()).contains(Duration.ofDays(1));
+    assertThat(config.upstreamTimeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void refusesMissingAndMalformedValuesByName() {
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("the parameter 'cacheRoot' is required");
+    parameters.put("cacheRoot", "/srv/goblet");
+    parameters.put("upstreams", " , ");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'upstreams' names no upstream: ,");
+    parameters.put("upstreams", "https://github.com");
+    parameters.put("offlineMode", "yes");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'offlineMode' must be true or false, not 'yes'");
+    parameters.put("offlineMode", "true");
+    parameters.put("upstreamTimeout", "10s");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'upstreamTimeout' must be an ISO-8601 duration such as PT5M, not '10s'");
+  }
+
+  @Test
+  void servletConfigErrorsBecomeServletExceptions() {
+    parameters.put("cacheRoot", "/srv/goblet");
+    parameters.put("upstreams", "https://github.com");
+    parameters.put("lsRefsCacheTtl", "PT10M");
+    parameters.put("lsRefsMaxStaleness", "PT1M");
+
+    assertThatThrownBy(() -> InitParameters.toConfig(servletConfig()))
+        .isInstanceOf(ServletException.class)
+        .hasMessageStartingWith("invalid Goblet init parameters: lsRefsMaxStaleness (PT1M)");
+  }
+
+  /** The init parameters as a container hands them to a servlet. */
+  private ServletConfig servletConfig() {
+    return new ServletConfig() {
+      @Override
+      public String getServletName() {
+        return "goblet";
+      }
+
+      @Override
+      public ServletContext getServletContext() {
+        throw new UnsupportedOperationException("InitParameters needs no context");
+      }
+
+      @Override
+      public String getInitParameter(String name) {
+        return parameters.get(name);
+      }
+
+      @Override
+      public Enumeration<String> getInitParameterNames() {
+        return Collections.enumeration(parameters.keySet());
+      }
+    };
+  }
+}
