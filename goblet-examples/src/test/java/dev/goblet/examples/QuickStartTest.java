@@ -98,7 +98,7 @@ class QuickStartTest extends UpstreamTestBase {
   }
 
   /** @return the project's root: the parent of this module's directory */
-  private static Path projectRoot() {
+  static Path projectRoot() {
     Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     Path root = module.getParent();
     assertThat(root.resolve("pom.xml")).as("the project's root pom").exists();
