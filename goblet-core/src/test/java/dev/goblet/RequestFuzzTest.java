@@ -3,6 +3,7 @@ package dev.goblet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.goblet.testing.MemoryExchange;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,8 +49,8 @@ class RequestFuzzTest {
 
   @FuzzTest(maxDuration = "30s")
   void uploadPackAnswersEveryBodyCleanly(byte[] body) throws IOException {
-    InMemoryExchange exchange =
-        new InMemoryExchange("POST", REPO + "/git-upload-pack", "", body)
+    MemoryExchange exchange =
+        new MemoryExchange("POST", REPO + "/git-upload-pack", "", body)
             .header("Git-Protocol", "version=2")
             .header("Content-Type", "application/x-git-upload-pack-request");
     proxy.handle(exchange.request(), exchange.response());
@@ -66,8 +67,8 @@ class RequestFuzzTest {
   void pathsNeverLeaveTheCacheRoot(byte[] raw) throws IOException {
     String path = "/" + new String(raw, StandardCharsets.UTF_8);
     for (String endpoint : List.of("/info/refs", "/git-upload-pack")) {
-      InMemoryExchange exchange =
-          new InMemoryExchange(
+      MemoryExchange exchange =
+          new MemoryExchange(
                   endpoint.equals("/info/refs") ? "GET" : "POST",
                   path + endpoint,
                   "service=git-upload-pack",

@@ -80,7 +80,6 @@ final class FetchCoordinator {
 
   private CompletableFuture<Void> start(CompletableFuture<Void> future, Set<ObjectId> needed) {
     running = future;
-    listener.started();
     try {
       executor.execute(() -> run(future, needed));
     } catch (RejectedExecutionException e) {

@@ -165,8 +165,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
 
   private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
     if (needed != null && needed.stream().allMatch(this::hasObject)) {
-      return; // the fetch before this one brought everything its callers needed
+      context.fetchListener().coalesced(); // the fetch before brought everything its callers need
+      return;
     }
+    context.fetchListener().started();
     fetchNow();
   }
 

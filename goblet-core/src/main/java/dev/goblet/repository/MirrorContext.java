@@ -33,10 +33,13 @@ public record MirrorContext(
     /** Counts nothing. */
     FetchListener NONE = new FetchListener() {};
 
-    /** A new upstream fetch started. */
+    /** An upstream fetch started (a queued one that found nothing missing does not count). */
     default void started() {}
 
-    /** A caller shared a running or queued fetch instead of starting one. */
+    /**
+     * A caller shared a running or queued fetch instead of starting one, or a queued fetch found
+     * that the one before it had brought everything.
+     */
     default void coalesced() {}
 
     /**

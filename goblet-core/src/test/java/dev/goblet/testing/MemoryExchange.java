@@ -1,4 +1,7 @@
-package dev.goblet;
+package dev.goblet.testing;
+
+import dev.goblet.GitRequest;
+import dev.goblet.GitResponse;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,8 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A request and its response in memory, for driving {@link GobletProxy#handle} without HTTP. */
-final class InMemoryExchange {
+/**
+ * A request and its response in memory, for driving {@code GobletProxy.handle} without HTTP (fuzz
+ * tests, in-process benchmarks). Used by one thread.
+ */
+public final class MemoryExchange {
   private final Map<String, List<String>> requestHeaders = new TreeMap<>();
   private final Map<String, List<String>> responseHeaders = new TreeMap<>();
   private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
@@ -22,27 +28,45 @@ final class InMemoryExchange {
   private int status = 200;
   private boolean committed;
 
-  InMemoryExchange(String method, String path, String query, byte[] body) {
+  /**
+   * @param method the HTTP method
+   * @param path the request path
+   * @param query the query string, or empty
+   * @param body the request body
+   */
+  public MemoryExchange(String method, String path, String query, byte[] body) {
     this.method = method;
     this.path = path;
     this.query = query;
     this.body = body;
   }
 
-  InMemoryExchange header(String name, String value) {
+  /** Adds a request header. */
+  public MemoryExchange header(String name, String value) {
     requestHeaders.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(value);
     return this;
   }
 
-  int status() {
+  /**
+   * @param name a response header name, as set
+   * @return its values, empty when unset
+   */
+  public List<String> responseHeader(String name) {
+    return responseHeaders.getOrDefault(name, List.of());
+  }
+
+  /** @return the response status */
+  public int status() {
     return status;
   }
 
-  byte[] responseBody() {
+  /** @return the response body written so far */
+  public byte[] responseBody() {
     return responseBody.toByteArray();
   }
 
-  GitRequest request() {
+  /** @return the request */
+  public GitRequest request() {
     return new GitRequest() {
       @Override
       public String method() {
@@ -82,7 +106,8 @@ final class InMemoryExchange {
     };
   }
 
-  GitResponse response() {
+  /** @return the response */
+  public GitResponse response() {
     return new GitResponse() {
       @Override
       public void setStatus(int code) {
