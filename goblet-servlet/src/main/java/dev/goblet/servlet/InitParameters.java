@@ -1,5 +1,6 @@
 package dev.goblet.servlet;
 
+import dev.goblet.BackupStore;
 import dev.goblet.ServerConfig;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -20,6 +21,9 @@ import java.util.List;
  *   <li>{@code lsRefsCacheTtl}: an ISO-8601 duration such as {@code PT5M}
  *   <li>{@code lsRefsMaxStaleness}: an ISO-8601 duration; default no limit
  *   <li>{@code upstreamTimeout}: an ISO-8601 duration; default {@code PT10S}
+ *   <li>{@code backupDirectory}: a directory (such as a shared mount) to back up to and restore
+ *       from at start, with {@link dev.goblet.BackupStore#filesystem}; default no backups
+ *   <li>{@code backupInterval}: an ISO-8601 duration; default {@code PT1H}
  * </ul>
  */
 public final class InitParameters {
@@ -56,6 +60,14 @@ public final class InitParameters {
       String timeout = servletConfig.getInitParameter("upstreamTimeout");
       if (timeout != null) {
         builder.upstreamTimeout(Duration.parse(timeout.trim()));
+      }
+      String backupDirectory = servletConfig.getInitParameter("backupDirectory");
+      if (backupDirectory != null && !backupDirectory.isBlank()) {
+        builder.backupStore(BackupStore.filesystem(Path.of(backupDirectory.trim())));
+      }
+      String backupInterval = servletConfig.getInitParameter("backupInterval");
+      if (backupInterval != null) {
+        builder.backupInterval(Duration.parse(backupInterval.trim()));
       }
       return builder.build();
     } catch (RuntimeException e) {
