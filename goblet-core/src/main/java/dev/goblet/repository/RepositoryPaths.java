@@ -46,7 +46,9 @@ public final class RepositoryPaths {
     if (!HOST.matcher(host).matches() || host.contains("..")) {
       return false;
     }
-    if (underscore >= 0 && !PORT.matcher(hostDir.substring(underscore + 1)).matches()) {
+    if (underscore >= 0
+        && !(PORT.matcher(hostDir.substring(underscore + 1)).matches()
+            && Integer.parseInt(hostDir.substring(underscore + 1)) <= 65535)) {
       return false;
     }
     for (int i = 1; i < parts.length; i++) {

@@ -42,7 +42,7 @@ class RepositoryPathsTest {
         new String[] {
           "", "github.com", "github.com/", "github.com/owner/", "/owner/repo", "github.com//repo",
           "github.com/../etc", "github.com/./x", "github.com/.ssh", "github.com/a/repo.git",
-          "GitHub.com/owner/repo", "host_0/a", "host_123456/a", "host_x/a", "-host/a",
+          "GitHub.com/owner/repo", "host_0/a", "host_65536/a", "host_123456/a", "host_x/a", "-host/a",
           "github.com/a\\b", "github.com/a b", "github.com/a/-/ls-refs"
         }) {
       assertThat(RepositoryPaths.isValidKey(bad)).as(bad).isFalse();
