@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.BackupReport;
 import dev.goblet.BackupStore;
-import dev.goblet.OperationLogger;
 import dev.goblet.RestoreReport;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.servlet.testing.RecordingOperationLogger;
 import dev.goblet.testing.FakeClock;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +38,7 @@ class BackupRestoreTest {
   private Path storeDir;
   private BackupStore store;
   private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-24T10:00:00Z"));
-  private final List<String> operations = new CopyOnWriteArrayList<>();
+  private final RecordingOperationLogger operations = new RecordingOperationLogger();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -57,27 +56,10 @@ class BackupRestoreTest {
     harness.close();
   }
 
-  private OperationLogger recordingOperations() {
-    return (name, upstream) -> {
-      operations.add(name + " start " + upstream);
-      return new OperationLogger.Operation() {
-        @Override
-        public void progress(String message) {
-          operations.add(name + " progress " + message);
-        }
-
-        @Override
-        public void done(Throwable error) {
-          operations.add(name + " done " + (error == null ? "ok" : error.getMessage()));
-        }
-      };
-    };
-  }
-
   private void startProxy(String cacheRoot) throws Exception {
     harness.startProxy(
         b -> b.cacheRoot(tmp.resolve(cacheRoot)).backupStore(store).clock(clock)
-            .operationLogger(recordingOperations()));
+            .operationLogger(operations));
   }
 
   private Path cloneThroughProxy(String name, String repository) {
@@ -103,7 +85,7 @@ class BackupRestoreTest {
     assertThat(backup.bundled()).containsExactly(upstreamUrl("owner/repo"));
     assertThat(backup.lsRefsEntries()).isEqualTo(1);
     assertThat(backup.manifest()).isPresent();
-    assertThat(operations).contains("backup done ok")
+    assertThat(operations.lines()).contains("backup done ok")
         .anyMatch(line -> line.startsWith("backup progress bundle written: "));
     harness.stopProxy();
 
@@ -114,7 +96,8 @@ class BackupRestoreTest {
     assertThat(restore.restored()).containsExactly(upstreamUrl("owner/repo"));
     assertThat(restore.lsRefsEntries()).isEqualTo(1);
     assertThat(restore.failed()).isEmpty();
-    assertThat(operations).contains("restore start " + upstreamUrl("owner/repo"), "restore done ok");
+    assertThat(operations.lines())
+        .contains("restore start " + upstreamUrl("owner/repo"), "restore done ok");
 
     Path viaB = cloneThroughProxy("via-b", "owner/repo");
     assertThat(git.runOk(viaB, "rev-parse", "HEAD").stdout().trim())

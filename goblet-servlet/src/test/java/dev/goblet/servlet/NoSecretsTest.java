@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.BackupStore;
 import dev.goblet.ErrorReporter;
-import dev.goblet.OperationLogger;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.RequestLogger;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.servlet.testing.RecordingOperationLogger;
 import dev.goblet.testing.GitCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +38,7 @@ class NoSecretsTest {
   private ProxyHarness harness;
   private final MetricRegistry registry = new MetricRegistry();
   private final List<String> records = new CopyOnWriteArrayList<>();
+  private final RecordingOperationLogger operations = new RecordingOperationLogger();
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final List<String> bodies = new ArrayList<>();
 
@@ -68,41 +67,20 @@ class NoSecretsTest {
 
   private void startProxy(String cacheRoot) throws Exception {
     RequestLogger requestLogger = record -> records.add(record.toString());
-    OperationLogger operationLogger =
-        (name, upstream) -> {
-          records.add(name + " " + upstream);
-          return new OperationLogger.Operation() {
-            @Override
-            public void progress(String message) {
-              records.add(message);
-            }
-
-            @Override
-            public void done(Throwable error) {
-              records.add(error == null ? "done" : stackTrace(error));
-            }
-          };
-        };
     ErrorReporter errorReporter =
         (request, error) ->
             errors.add((request == null ? "" : request.method() + " " + request.path() + "?"
-                + request.query() + " ") + stackTrace(error));
+                + request.query() + " ") + RecordingOperationLogger.stackTrace(error));
     harness.startProxy(
         b -> b.cacheRoot(tmp.resolve(cacheRoot))
             .upstreamCredentials(UpstreamCredentials.bearer(() -> UPSTREAM_TOKEN))
             .requestAuthorizer(RequestAuthorizer.bearerToken(CLIENT_TOKEN))
             .requestLogger(requestLogger)
-            .operationLogger(operationLogger)
+            .operationLogger(operations)
             .errorReporter(errorReporter)
             .metricRegistry(registry)
             .backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
-  }
-
-  private static String stackTrace(Throwable error) {
-    StringWriter text = new StringWriter();
-    error.printStackTrace(new PrintWriter(text));
-    return text.toString();
   }
 
   private HttpResponse<String> call(String method, String path, String token) throws Exception {
@@ -151,11 +129,13 @@ class NoSecretsTest {
     call("GET", "/metrics", CLIENT_TOKEN);
 
     assertThat(errors).isNotEmpty();
-    assertThat(records).isNotEmpty()
-        .anyMatch(r -> r.startsWith("backup ")).anyMatch(r -> r.startsWith("restore "));
+    assertThat(records).isNotEmpty();
+    assertThat(operations.lines()).anyMatch(line -> line.startsWith("fetch-upstream "))
+        .anyMatch(line -> line.startsWith("backup ")).anyMatch(line -> line.startsWith("restore "));
     List<String> everything = new ArrayList<>();
     everything.add(Files.readString(Path.of("target", "test.log")));
     everything.addAll(records);
+    everything.addAll(operations.lines());
     everything.addAll(errors);
     everything.addAll(registry.getNames());
     everything.addAll(bodies);
