@@ -172,9 +172,13 @@ public final class GobletProxy implements AutoCloseable {
     ownsScheduler = config.scheduler().isEmpty();
     scheduler = config.scheduler().orElseGet(GobletProxy::newScheduler);
     long interval = config.backupInterval().toMillis();
-    backupTask =
-        scheduler.scheduleWithFixedDelay(
-            this::scheduledBackup, interval, interval, TimeUnit.MILLISECONDS);
+    try {
+      backupTask =
+          scheduler.scheduleWithFixedDelay(
+              this::scheduledBackup, interval, interval, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.error("no periodic backups: the scheduler refused the task (backupNow() still works)", e);
+    }
   }
 
   private void restore() {
