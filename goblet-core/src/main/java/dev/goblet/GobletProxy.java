@@ -1,6 +1,7 @@
 package dev.goblet;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
@@ -16,22 +17,37 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The caching proxy: one per cache root. Adapters (the servlet) pass it each request with {@link
- * #handle}; hosts use the rest to manage mirrors and the upstream switch. Thread-safe.
+ * #handle}; hosts use the rest to manage mirrors, the upstream switch, health and backups.
+ * Thread-safe.
  *
- * <p>It owns what it creates (mirrors, its own executor when the host gave none) and releases them
- * on {@link #close()}; it never shuts down anything the host passed in.
+ * <p>With a {@linkplain ServerConfig#backupStore() backup store}, {@link #create} starts restoring
+ * from it on the executor and returns at once: the proxy serves requests meanwhile, but reports
+ * itself not {@linkplain #isReady() ready} (see {@link #health()}) until the restore has finished,
+ * so a load balancer that waits for readiness sends clients only to a warm replica. Backups then
+ * run every {@linkplain ServerConfig#backupInterval() interval} on the scheduler.
+ *
+ * <p>It owns what it creates (mirrors, its own executor and scheduler when the host gave none) and
+ * releases them on {@link #close()}; it never shuts down anything the host passed in.
  */
 public final class GobletProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GobletProxy.class);
@@ -47,6 +63,11 @@ public final class GobletProxy implements AutoCloseable {
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
+  private final Backups backups; // null without a backup store
+  private final CompletableFuture<RestoreReport> ready = new CompletableFuture<>();
+  private volatile ScheduledExecutorService scheduler;
+  private volatile boolean ownsScheduler;
+  private volatile ScheduledFuture<?> backupTask;
 
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
@@ -66,6 +87,7 @@ public final class GobletProxy implements AutoCloseable {
             gate::isAvailable,
             gate::isEnabled,
             lsRefsCache::size);
+    OperationLogger operations = GuardedHooks.operations(config.operationLogger());
     UpstreamClient client =
         new UpstreamClient(
             config.upstreamCredentials(),
@@ -79,11 +101,26 @@ public final class GobletProxy implements AutoCloseable {
                 config.clock(),
                 client,
                 gate,
-                GuardedHooks.operations(config.operationLogger()),
+                operations,
                 config.upstreamFetchTimeout(),
                 metrics));
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
+    this.backups =
+        config
+            .backupStore()
+            .map(
+                store ->
+                    new Backups(
+                        store,
+                        mirrors,
+                        lsRefsCache,
+                        config.cacheRoot().resolve(".backup-tmp"),
+                        config.clock(),
+                        operations,
+                        errors,
+                        metrics))
+            .orElse(null);
     LsRefsHandler lsRefs =
         new LsRefsHandler(
             client,
@@ -119,11 +156,65 @@ public final class GobletProxy implements AutoCloseable {
    */
   public static GobletProxy create(ServerConfig config) throws IOException {
     CacheRootLock lock = CacheRootLock.acquire(config.cacheRoot());
+    GobletProxy proxy;
     try {
-      return new GobletProxy(config, lock);
+      proxy = new GobletProxy(config, lock);
     } catch (IOException | RuntimeException e) {
       lock.close();
       throw e;
+    }
+    proxy.start();
+    return proxy;
+  }
+
+  /** Starts the restore from backup and the backup schedule, when a backup store is set. */
+  private void start() {
+    if (backups == null) {
+      ready.complete(RestoreReport.NONE);
+      return;
+    }
+    try {
+      executor.execute(this::restore);
+    } catch (RejectedExecutionException e) {
+      log.error("cannot restore from backup: the executor refused the task; starting cold", e);
+      ready.complete(RestoreReport.NONE);
+    }
+    ownsScheduler = config.scheduler().isEmpty();
+    scheduler = config.scheduler().orElseGet(GobletProxy::newScheduler);
+    long interval = config.backupInterval().toMillis();
+    try {
+      backupTask =
+          scheduler.scheduleWithFixedDelay(
+              this::scheduledBackup, interval, interval, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.error("no periodic backups: the scheduler refused the task (backupNow() still works)", e);
+    }
+  }
+
+  private void restore() {
+    RestoreReport report = RestoreReport.NONE;
+    try {
+      report = backups.restore();
+    } catch (RuntimeException e) {
+      log.error("the restore from backup failed; serving without it", e);
+      errors.report(null, e);
+    } finally {
+      ready.complete(report);
+      log.info("goblet proxy on {} is ready", config.cacheRoot());
+    }
+  }
+
+  private void scheduledBackup() {
+    if (!ready.isDone()) {
+      log.info("backup skipped: the restore from backup is still running");
+      return;
+    }
+    try {
+      backups.backup();
+    } catch (IOException | RuntimeException e) {
+      // Never let an exception escape: it would cancel the schedule.
+      log.warn("the backup run failed: {}", e.toString());
+      errors.report(null, e);
     }
   }
 
@@ -166,6 +257,7 @@ public final class GobletProxy implements AutoCloseable {
       errors.report(request, e);
       respond(metered, new GobletException(Status.INTERNAL, "internal error in the proxy", e));
     } finally {
+      metrics.exchanged(exchange.requestBytes(), exchange.responseBytes());
       requests.log(
           new RequestLogger.Record(
               request.method(),
@@ -258,12 +350,159 @@ public final class GobletProxy implements AutoCloseable {
     return lsRefsCache;
   }
 
+  /**
+   * @param key a cache key, such as {@code github.com/owner/repo}
+   * @return the mirror with that key, if one exists; never creates one
+   * @throws IOException when it cannot be opened
+   * @throws IllegalArgumentException when {@code key} is not a well-formed key
+   */
+  public Optional<ManagedRepository> repository(String key) throws IOException {
+    return mirrors.findByKey(key).map(ManagedRepository.class::cast);
+  }
+
+  /**
+   * @return the status of every mirror under the cache root, sorted by key
+   * @throws IOException when the cache root or a mirror cannot be read
+   */
+  public List<RepositoryStatus> repositoryStatuses() throws IOException {
+    List<RepositoryStatus> result = new ArrayList<>();
+    for (Mirror mirror : mirrors.list()) {
+      result.add(status(mirror));
+    }
+    return List.copyOf(result);
+  }
+
+  /**
+   * @param key a cache key, such as {@code github.com/owner/repo}
+   * @return the status of the mirror with that key, if one exists
+   * @throws IOException when the mirror cannot be read
+   * @throws IllegalArgumentException when {@code key} is not a well-formed key
+   */
+  public Optional<RepositoryStatus> repositoryStatus(String key) throws IOException {
+    Optional<Mirror> mirror = mirrors.findByKey(key);
+    return mirror.isEmpty() ? Optional.empty() : Optional.of(status(mirror.get()));
+  }
+
+  private RepositoryStatus status(Mirror mirror) throws IOException {
+    Optional<LsRefsCache.Entry> entry = lsRefsCache.get(mirror.key());
+    return new RepositoryStatus(
+        mirror.key(),
+        mirror.upstreamUrl(),
+        mirror.localPath(),
+        mirror.lastUpdate(),
+        entry.map(LsRefsCache.Entry::newestTime),
+        entry.map(e -> lsRefsCache.age(e.newestTime())),
+        mirror.refCount());
+  }
+
+  /**
+   * Takes a health snapshot. Creates and deletes a small hidden file in the cache root to tell
+   * whether it is writable.
+   *
+   * @return the proxy's health now
+   */
+  public Health health() {
+    Health.UpstreamStatus upstream =
+        !gate.isEnabled()
+            ? Health.UpstreamStatus.DISABLED
+            : gate.isAvailable() ? Health.UpstreamStatus.AVAILABLE : Health.UpstreamStatus.UNAVAILABLE;
+    Health.OfflineMode offline =
+        !config.offlineMode()
+            ? Health.OfflineMode.DISABLED
+            : upstream == Health.UpstreamStatus.AVAILABLE
+                ? Health.OfflineMode.STANDBY
+                : Health.OfflineMode.ACTIVE;
+    boolean isReady = ready.isDone();
+    boolean writable = cacheRootWritable();
+    Health.Status status;
+    if (!isReady) {
+      status = Health.Status.STARTING;
+    } else if (!writable
+        || (upstream != Health.UpstreamStatus.AVAILABLE && offline == Health.OfflineMode.DISABLED)) {
+      status = Health.Status.UNHEALTHY;
+    } else {
+      status = Health.Status.HEALTHY;
+    }
+    return new Health(
+        status,
+        upstream,
+        offline,
+        lsRefsCache.size(),
+        metrics.cacheStats(),
+        isReady,
+        writable,
+        cacheRootFreeBytes());
+  }
+
+  private boolean cacheRootWritable() {
+    try {
+      Path probe = Files.createTempFile(config.cacheRoot(), ".health-", ".tmp");
+      Files.delete(probe);
+      return true;
+    } catch (IOException | SecurityException e) {
+      log.debug("the cache root {} is not writable", config.cacheRoot(), e);
+      return false;
+    }
+  }
+
+  private long cacheRootFreeBytes() {
+    try {
+      return Files.getFileStore(config.cacheRoot()).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * @return whether start-up has finished: the restore from backup, when a backup store is set
+   */
+  public boolean isReady() {
+    return ready.isDone();
+  }
+
+  /**
+   * @return completes, with what was restored, when the proxy is ready; at once without a backup
+   *     store ({@link RestoreReport#NONE}). Completing the returned future has no effect on the
+   *     proxy.
+   */
+  public CompletableFuture<RestoreReport> whenReady() {
+    return ready.copy();
+  }
+
+  /**
+   * Runs a backup now, on the calling thread (runs are serialized with the scheduled ones).
+   *
+   * @return what it did
+   * @throws IOException when the mirrors cannot be listed
+   * @throws IllegalStateException when no backup store is configured, or the proxy is not ready
+   */
+  public BackupReport backupNow() throws IOException {
+    if (backups == null) {
+      throw new IllegalStateException("no backup store is configured");
+    }
+    if (!ready.isDone()) {
+      throw new IllegalStateException("the restore from backup is still running");
+    }
+    return backups.backup();
+  }
+
   @Override
   public void close() {
+    if (backups != null) {
+      backups.stop();
+    }
+    ScheduledFuture<?> task = backupTask;
+    if (task != null) {
+      task.cancel(false);
+    }
+    if (ownsScheduler && scheduler != null) {
+      scheduler.shutdownNow();
+    }
     if (ownsExecutor) {
       executor.shutdownNow();
     }
     mirrors.close();
+    ready.complete(RestoreReport.NONE); // waiters of a restore cut short are let go
     try {
       cacheRootLock.close();
     } catch (IOException e) {
@@ -272,14 +511,21 @@ public final class GobletProxy implements AutoCloseable {
   }
 
   private static ExecutorService newExecutor() {
-    AtomicInteger count = new AtomicInteger();
-    ThreadFactory factory =
-        runnable -> {
-          Thread thread = new Thread(runnable, "goblet-background-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        };
     return Executors.newFixedThreadPool(
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), factory);
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+        daemonThreads("goblet-background-"));
+  }
+
+  private static ScheduledExecutorService newScheduler() {
+    return Executors.newSingleThreadScheduledExecutor(daemonThreads("goblet-scheduler-"));
+  }
+
+  private static ThreadFactory daemonThreads(String namePrefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, namePrefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 }

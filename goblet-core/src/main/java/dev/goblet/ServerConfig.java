@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Everything a {@link GobletProxy} is configured with. Immutable and thread-safe; build one with
@@ -44,6 +45,9 @@ public final class ServerConfig {
   private final Duration lsRefsMaxStaleness;
   private final int lsRefsCacheMaxRepositories;
   private final int maxConcurrentPackGenerations;
+  private final BackupStore backupStore;
+  private final Duration backupInterval;
+  private final ScheduledExecutorService scheduler;
 
   private ServerConfig(Builder b) {
     this.cacheRoot = b.cacheRoot;
@@ -69,6 +73,9 @@ public final class ServerConfig {
     this.lsRefsMaxStaleness = b.lsRefsMaxStaleness;
     this.lsRefsCacheMaxRepositories = b.lsRefsCacheMaxRepositories;
     this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
+    this.backupStore = b.backupStore;
+    this.backupInterval = b.backupInterval;
+    this.scheduler = b.scheduler;
   }
 
   /** @return a builder with every default set and no cache root or canonicalizer */
@@ -203,6 +210,28 @@ public final class ServerConfig {
   }
 
   /**
+   * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
+   *     empty means no backups
+   */
+  public Optional<BackupStore> backupStore() {
+    return Optional.ofNullable(backupStore);
+  }
+
+  /** @return the time between the end of one backup run and the start of the next */
+  public Duration backupInterval() {
+    return backupInterval;
+  }
+
+  /**
+   * @return the host's scheduler for periodic work (backups); when empty and a backup store is set,
+   *     the proxy runs a daemon scheduler thread of its own and stops it on {@link
+   *     GobletProxy#close()}
+   */
+  public Optional<ScheduledExecutorService> scheduler() {
+    return Optional.ofNullable(scheduler);
+  }
+
+  /**
    * Builds a {@link ServerConfig}. Each method checks its value at once ({@link
    * IllegalArgumentException}); {@link #build()} checks that required values are set ({@link
    * IllegalStateException}) and leaves the builder usable. Not thread-safe.
@@ -232,6 +261,9 @@ public final class ServerConfig {
     private int lsRefsCacheMaxRepositories = 10_000;
     private int maxConcurrentPackGenerations =
         Math.max(2, Runtime.getRuntime().availableProcessors());
+    private BackupStore backupStore;
+    private Duration backupInterval = Duration.ofHours(1);
+    private ScheduledExecutorService scheduler;
 
     private Builder() {}
 
@@ -259,6 +291,9 @@ public final class ServerConfig {
       lsRefsMaxStaleness = c.lsRefsMaxStaleness;
       lsRefsCacheMaxRepositories = c.lsRefsCacheMaxRepositories;
       maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
+      backupStore = c.backupStore;
+      backupInterval = c.backupInterval;
+      scheduler = c.scheduler;
     }
 
     /** Required: the directory holding the mirrors; created when missing. */
@@ -340,11 +375,7 @@ public final class ServerConfig {
 
     /** Default 10 minutes. At least one second (JGit counts its timeouts in seconds). */
     public Builder upstreamFetchTimeout(Duration timeout) {
-      positive(timeout, "upstreamFetchTimeout");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("upstreamFetchTimeout must be at least 1s: " + timeout);
-      }
-      this.upstreamFetchTimeout = timeout;
+      this.upstreamFetchTimeout = atLeastOneSecond(timeout, "upstreamFetchTimeout");
       return this;
     }
 
@@ -438,6 +469,32 @@ public final class ServerConfig {
     }
 
     /**
+     * Default: none, and nothing is backed up or restored. With a store, the proxy restores from it
+     * when it starts (on the executor; {@link GobletProxy#whenReady()} completes when done) and
+     * backs up every {@link #backupInterval}. {@link BackupStore#filesystem(Path)} is built in.
+     */
+    public Builder backupStore(BackupStore backupStore) {
+      this.backupStore = Objects.requireNonNull(backupStore, "backupStore");
+      return this;
+    }
+
+    /** Default 1 hour, as the Go original; at least one second. */
+    public Builder backupInterval(Duration interval) {
+      this.backupInterval = atLeastOneSecond(interval, "backupInterval");
+      return this;
+    }
+
+    /**
+     * Default: none, and the proxy runs its own daemon scheduler thread when it has periodic work
+     * (backups). The host's scheduler is never shut down by the proxy; the proxy cancels its own
+     * tasks on {@link GobletProxy#close()}.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
      * @return the config
      * @throws IllegalStateException naming every required value that is missing
      */
@@ -458,6 +515,14 @@ public final class ServerConfig {
                 + lsRefsCacheTtl + ")");
       }
       return new ServerConfig(this);
+    }
+
+    private static Duration atLeastOneSecond(Duration d, String name) {
+      positive(d, name);
+      if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException(name + " must be at least 1s: " + d);
+      }
+      return d;
     }
 
     private static Duration positive(Duration d, String name) {

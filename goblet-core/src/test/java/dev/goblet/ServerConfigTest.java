@@ -58,6 +58,37 @@ class ServerConfigTest {
   }
 
   @Test
+  void backupsAreOffByDefaultAndValidated() throws Exception {
+    ServerConfig.Builder b =
+        ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com");
+    ServerConfig config = b.build();
+    assertThat(config.backupStore()).isEmpty();
+    assertThat(config.backupInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.scheduler()).isEmpty();
+    assertThatThrownBy(() -> b.backupInterval(Duration.ofMillis(500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("backupInterval");
+    assertThatThrownBy(() -> b.backupInterval(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.backupStore(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> b.scheduler(null)).isInstanceOf(NullPointerException.class);
+
+    BackupStore store = BackupStore.filesystem(Path.of("backups"));
+    java.util.concurrent.ScheduledExecutorService scheduler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      ServerConfig withBackups =
+          b.backupStore(store).backupInterval(Duration.ofMinutes(10)).scheduler(scheduler).build();
+      assertThat(withBackups.backupStore()).containsSame(store);
+      assertThat(withBackups.backupInterval()).isEqualTo(Duration.ofMinutes(10));
+      assertThat(withBackups.scheduler()).containsSame(scheduler);
+      assertThat(withBackups.toBuilder().build().backupStore()).containsSame(store);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
   void maxStalenessBelowTtlIsRejectedAtBuild() {
     ServerConfig.Builder b =
         ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com")

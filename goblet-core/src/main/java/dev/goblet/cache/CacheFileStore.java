@@ -1,15 +1,13 @@
 package dev.goblet.cache;
 
 import dev.goblet.cache.LsRefsCache.Entry;
+import dev.goblet.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -78,26 +76,14 @@ final class CacheFileStore {
   void write(Entry entry) throws IOException {
     Files.createDirectories(directory);
     Path target = fileFor(entry.repoKey());
-    Path temp = Files.createTempFile(directory, target.getFileName().toString(), TEMP_SUFFIX);
-    try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer content = ByteBuffer.wrap(CacheFileCodec.encode(entry));
-        while (content.hasRemaining()) {
-          channel.write(content);
-        }
-        channel.force(true);
-      }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-    forceDirectory();
+    byte[] content = CacheFileCodec.encode(entry);
+    AtomicFiles.write(target, target.getFileName().toString(), TEMP_SUFFIX, out -> out.write(content));
   }
 
   /** Deletes {@code repoKey}'s file if there is one. */
   void delete(String repoKey) throws IOException {
     if (Files.deleteIfExists(fileFor(repoKey))) {
-      forceDirectory();
+      AtomicFiles.forceDirectory(directory);
     }
   }
 
@@ -159,16 +145,6 @@ final class CacheFileStore {
     } catch (IOException e) {
       LOG.warn(
           "Could not set aside corrupt ls-refs cache file {}: {}", file, problem.getMessage(), e);
-    }
-  }
-
-  private void forceDirectory() {
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException e) {
-      // Some platforms (Windows) cannot open or force a directory; the rename is then as durable
-      // as the platform makes it.
-      LOG.debug("Could not force directory {}", directory, e);
     }
   }
 

@@ -103,6 +103,27 @@ public final class LsRefsCache {
     }
 
     /**
+     * @return this entry in the cache file format (JSON, schema version 1, UTF-8), for copies such
+     *     as backups; {@link #fromJson} reads it back
+     */
+    public byte[] toJson() {
+      return CacheFileCodec.encode(this);
+    }
+
+    /**
+     * @param json an entry written by {@link #toJson()} (or a cache file)
+     * @return the entry, normalized as {@link LsRefsCache#load()} would
+     * @throws IllegalArgumentException when the content is not a valid entry
+     */
+    public static Entry fromJson(byte[] json) {
+      try {
+        return CacheFileCodec.decode(json);
+      } catch (CacheFileCodec.FormatException e) {
+        throw new IllegalArgumentException("not an ls-refs cache entry: " + e.getMessage(), e);
+      }
+    }
+
+    /**
      * Rebuilds an entry from stored listings (newest first) the way {@link #put} would have built
      * it, so that duplicates and excess listings are dropped rather than rejected.
      */
@@ -250,6 +271,33 @@ public final class LsRefsCache {
     }
     sync(repoKey);
     evicted.forEach(this::sync);
+  }
+
+  /**
+   * Adds an entry from elsewhere (such as a backup) as the repository's most recently used entry,
+   * unless the cache already holds an entry for the repository whose newest listing is as new or
+   * newer; evicts beyond {@code maxRepositories} and persists like {@link #put}.
+   *
+   * @param entry the entry, for example from {@link Entry#fromJson}
+   * @return whether the entry was added
+   */
+  public boolean restore(Entry entry) {
+    Objects.requireNonNull(entry, "entry");
+    List<String> evicted;
+    memoryLock.lock();
+    try {
+      Entry existing = lru.get(entry.repoKey());
+      if (existing != null && !existing.newestTime().isBefore(entry.newestTime())) {
+        return false;
+      }
+      use(entry.repoKey(), entry);
+      evicted = evictOverflow();
+    } finally {
+      memoryLock.unlock();
+    }
+    sync(entry.repoKey());
+    evicted.forEach(this::sync);
+    return true;
   }
 
   /**

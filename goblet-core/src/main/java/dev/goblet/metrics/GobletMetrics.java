@@ -3,9 +3,12 @@ package dev.goblet.metrics;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import dev.goblet.Health;
 import dev.goblet.Status;
+import dev.goblet.backup.Backups;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.ProtocolV2Handler;
@@ -34,6 +37,13 @@ import java.util.function.IntSupplier;
  *       ls-refs-cache.oldest-served-age-seconds} (gauge: the oldest age served since start);
  *       {@code ls-refs-cache.entries} (gauge)
  *   <li>{@code upstream.available} (gauge, 1 or 0), {@code upstream.enabled} (gauge, 1 or 0)
+ *   <li>{@code inbound.request-bytes}, {@code inbound.response-bytes} (meters): body bytes of Git
+ *       requests and responses
+ *   <li>{@code backup.run} (timer): backup runs; {@code backup.bundles-written} (counter); {@code
+ *       backup.bytes-written} (meter: bundle bytes); {@code backup.failures} (counter)
+ *   <li>{@code restore.repositories} (counter: mirrors recovered from a bundle), {@code
+ *       restore.ls-refs-entries} (counter), {@code restore.failures} (counter: unusable bundles or
+ *       entries)
  * </ul>
  *
  * <p>Thread-safe. Never removes or shuts down anything it did not register.
@@ -42,7 +52,8 @@ public final class GobletMetrics
     implements LsRefsHandler.Listener,
         FetchHandler.Listener,
         MirrorContext.FetchListener,
-        ProtocolV2Handler.Listener {
+        ProtocolV2Handler.Listener,
+        Backups.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";
 
@@ -56,6 +67,15 @@ public final class GobletMetrics
   private final Timer upstreamWait;
   private final Counter fetchesStarted;
   private final Counter fetchesCoalesced;
+  private final Meter requestBytes;
+  private final Meter responseBytes;
+  private final Timer backupRuns;
+  private final Counter bundlesWritten;
+  private final Meter backupBytes;
+  private final Counter backupFailures;
+  private final Counter restoredRepositories;
+  private final Counter restoredLsRefs;
+  private final Counter restoreFailures;
   private volatile long oldestServedAgeSeconds;
 
   /**
@@ -81,6 +101,15 @@ public final class GobletMetrics
     this.upstreamWait = registry.timer(name("fetch.upstream-wait"));
     this.fetchesStarted = registry.counter(name("upstream-fetches.started"));
     this.fetchesCoalesced = registry.counter(name("upstream-fetches.coalesced"));
+    this.requestBytes = registry.meter(name("inbound.request-bytes"));
+    this.responseBytes = registry.meter(name("inbound.response-bytes"));
+    this.backupRuns = registry.timer(name("backup.run"));
+    this.bundlesWritten = registry.counter(name("backup.bundles-written"));
+    this.backupBytes = registry.meter(name("backup.bytes-written"));
+    this.backupFailures = registry.counter(name("backup.failures"));
+    this.restoredRepositories = registry.counter(name("restore.repositories"));
+    this.restoredLsRefs = registry.counter(name("restore.ls-refs-entries"));
+    this.restoreFailures = registry.counter(name("restore.failures"));
     gauge("ls-refs-cache.oldest-served-age-seconds", () -> oldestServedAgeSeconds);
     gauge("ls-refs-cache.entries", cacheEntries::getAsInt);
     gauge("upstream.available", () -> upstreamAvailable.getAsBoolean() ? 1 : 0);
@@ -171,6 +200,54 @@ public final class GobletMetrics
   @Override
   public void fetchDone(boolean ok, Duration latency) {
     outbound("fetch", ok, latency);
+  }
+
+  /**
+   * Records the body sizes of one answered request.
+   *
+   * @param requestBodyBytes bytes read from the client
+   * @param responseBodyBytes bytes written to the client
+   */
+  public void exchanged(long requestBodyBytes, long responseBodyBytes) {
+    requestBytes.mark(requestBodyBytes);
+    responseBytes.mark(responseBodyBytes);
+  }
+
+  /** @return the ls-refs cache counts since these metrics were created */
+  public Health.CacheStats cacheStats() {
+    return new Health.CacheStats(
+        cacheHits.getCount(), cacheMisses.getCount(), staleServes.getCount());
+  }
+
+  @Override
+  public void bundleWritten(long bytes) {
+    bundlesWritten.inc();
+    backupBytes.mark(bytes);
+  }
+
+  @Override
+  public void backupFailed() {
+    backupFailures.inc();
+  }
+
+  @Override
+  public void backupRun(Duration took) {
+    backupRuns.update(took.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void restored() {
+    restoredRepositories.inc();
+  }
+
+  @Override
+  public void lsRefsRestored() {
+    restoredLsRefs.inc();
+  }
+
+  @Override
+  public void restoreFailed() {
+    restoreFailures.inc();
   }
 
   private void gauge(String suffix, Gauge<?> gauge) {

@@ -331,6 +331,14 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     }
   }
 
+  /**
+   * @return how many refs under {@code refs/} the mirror has
+   * @throws IOException when the refs cannot be read
+   */
+  public int refCount() throws IOException {
+    return repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS).size();
+  }
+
   @Override
   public void close() {
     repo.close();

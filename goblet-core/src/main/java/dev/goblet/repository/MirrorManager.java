@@ -130,6 +130,39 @@ public final class MirrorManager implements AutoCloseable {
   }
 
   /**
+   * @param key a cache key, such as {@code github.com/owner/repo}
+   * @return the mirror with that key when one exists on disk; never creates one
+   * @throws IOException when an existing mirror cannot be opened
+   * @throws IllegalArgumentException when {@code key} is not a well-formed key
+   */
+  public Optional<Mirror> findByKey(String key) throws IOException {
+    if (!RepositoryPaths.isValidKey(key)) {
+      throw new IllegalArgumentException("not a repository key: " + key);
+    }
+    Mirror open = mirrors.get(key);
+    if (open != null) {
+      return Optional.of(open);
+    }
+    Path dir = cacheRoot.resolve(key + ".git").normalize();
+    if (!dir.startsWith(cacheRoot) || !Files.isRegularFile(dir.resolve("HEAD"))) {
+      return Optional.empty();
+    }
+    Optional<URI> upstream = upstreamOf(dir);
+    if (upstream.isEmpty() || !key.equals(keyOrNull(upstream.get()))) {
+      return Optional.empty();
+    }
+    return Optional.of(open(upstream.get()));
+  }
+
+  private static String keyOrNull(URI upstream) {
+    try {
+      return RepositoryPaths.key(upstream);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
    * @return every mirror under the cache root, opened, sorted by key
    * @throws IOException when the cache root cannot be walked
    */

@@ -16,6 +16,8 @@ public final class RepositoryPaths {
 
   private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?");
 
+  private static final Pattern PORT = Pattern.compile("[1-9][0-9]{0,4}");
+
   private RepositoryPaths() {}
 
   /**
@@ -26,6 +28,35 @@ public final class RepositoryPaths {
     return SEGMENT.matcher(segment).matches()
         && !segment.endsWith(".lock")
         && !segment.endsWith(".git");
+  }
+
+  /**
+   * @param key a string that may be a cache key, such as one typed into an admin URL
+   * @return whether it has the form of a key {@link #key(URI)} returns: {@code <host>[_<port>]}
+   *     followed by one or more valid segments, each after a {@code /}
+   */
+  public static boolean isValidKey(String key) {
+    String[] parts = key.split("/", -1);
+    if (parts.length < 2) {
+      return false;
+    }
+    String hostDir = parts[0];
+    int underscore = hostDir.lastIndexOf('_');
+    String host = underscore < 0 ? hostDir : hostDir.substring(0, underscore);
+    if (!HOST.matcher(host).matches() || host.contains("..")) {
+      return false;
+    }
+    if (underscore >= 0
+        && !(PORT.matcher(hostDir.substring(underscore + 1)).matches()
+            && Integer.parseInt(hostDir.substring(underscore + 1)) <= 65535)) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      if (!isValidSegment(parts[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -32,4 +32,20 @@ class RepositoryPathsTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  @Test
+  void recognizesWellFormedKeysOnly() {
+    assertThat(RepositoryPaths.isValidKey("github.com/owner/repo")).isTrue();
+    assertThat(RepositoryPaths.isValidKey("127.0.0.1_9000/a/b/c")).isTrue();
+    assertThat(RepositoryPaths.isValidKey(RepositoryPaths.key(URI.create("http://h:1/x")))).isTrue();
+    for (String bad :
+        new String[] {
+          "", "github.com", "github.com/", "github.com/owner/", "/owner/repo", "github.com//repo",
+          "github.com/../etc", "github.com/./x", "github.com/.ssh", "github.com/a/repo.git",
+          "GitHub.com/owner/repo", "host_0/a", "host_65536/a", "host_123456/a", "host_x/a", "-host/a",
+          "github.com/a\\b", "github.com/a b", "github.com/a/-/ls-refs"
+        }) {
+      assertThat(RepositoryPaths.isValidKey(bad)).as(bad).isFalse();
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.goblet.servlet;
 
+import dev.goblet.BackupStore;
 import dev.goblet.ServerConfig;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -27,6 +28,9 @@ import java.util.function.Function;
  *   <li>{@code lsRefsCacheTtl}: an ISO-8601 duration such as {@code PT5M}; default {@code PT5M}
  *   <li>{@code lsRefsMaxStaleness}: an ISO-8601 duration; default no limit
  *   <li>{@code upstreamTimeout}: an ISO-8601 duration; default {@code PT10S}
+ *   <li>{@code backupDirectory}: a directory (such as a shared mount) to back up to and restore
+ *       from at start, with {@link dev.goblet.BackupStore#filesystem}; default no backups
+ *   <li>{@code backupInterval}: an ISO-8601 duration; default {@code PT1H}
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -50,6 +54,12 @@ public final class InitParameters {
   /** How long an upstream ls-refs may take before the proxy falls back. */
   public static final String UPSTREAM_TIMEOUT = "upstreamTimeout";
 
+  /** A directory to back up to and restore from at start. */
+  public static final String BACKUP_DIRECTORY = "backupDirectory";
+
+  /** The time between backup runs. */
+  public static final String BACKUP_INTERVAL = "backupInterval";
+
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
       List.of(
@@ -58,7 +68,9 @@ public final class InitParameters {
           OFFLINE_MODE,
           LS_REFS_CACHE_TTL,
           LS_REFS_MAX_STALENESS,
-          UPSTREAM_TIMEOUT);
+          UPSTREAM_TIMEOUT,
+          BACKUP_DIRECTORY,
+          BACKUP_INTERVAL);
 
   private InitParameters() {}
 
@@ -95,6 +107,10 @@ public final class InitParameters {
         v -> builder.lsRefsMaxStaleness(duration(LS_REFS_MAX_STALENESS, v)));
     ifSet(parameters, UPSTREAM_TIMEOUT,
         v -> builder.upstreamTimeout(duration(UPSTREAM_TIMEOUT, v)));
+    ifSet(parameters, BACKUP_DIRECTORY,
+        v -> builder.backupStore(BackupStore.filesystem(Path.of(v))));
+    ifSet(parameters, BACKUP_INTERVAL,
+        v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
     return builder;
   }
 

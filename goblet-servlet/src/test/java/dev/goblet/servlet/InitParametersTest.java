@@ -27,6 +27,8 @@ class InitParametersTest {
     parameters.put("lsRefsCacheTtl", "PT1M");
     parameters.put("lsRefsMaxStaleness", "P1D");
     parameters.put("upstreamTimeout", "PT2S");
+    parameters.put("backupDirectory", "/mnt/backups");
+    parameters.put("backupInterval", "PT30M");
 
     ServerConfig config = InitParameters.toBuilder(parameters::get).build();
 
@@ -39,6 +41,9 @@ class InitParametersTest {
     assertThat(config.lsRefsCacheTtl()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.lsRefsMaxStaleness()).contains(Duration.ofDays(1));
     assertThat(config.upstreamTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.backupStore()).isPresent();
+    assertThat(config.backupInterval()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(InitParameters.NAMES).containsAll(parameters.keySet());
   }
 
   @Test

@@ -2,10 +2,10 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.OperationLogger;
 import dev.goblet.RequestLogger;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.servlet.testing.RecordingOperationLogger;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ class UpstreamCredentialsTest {
   @TempDir Path tmp;
   private ProxyHarness harness;
   private final List<String> records = new CopyOnWriteArrayList<>();
+  private final RecordingOperationLogger operations = new RecordingOperationLogger();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -40,25 +41,10 @@ class UpstreamCredentialsTest {
   @Test
   void credentialsAreSentUpstreamAndNeverLogged() throws Exception {
     RequestLogger requestLogger = record -> records.add(record.toString());
-    OperationLogger operationLogger =
-        (name, upstream) -> {
-          records.add(name + " " + upstream);
-          return new OperationLogger.Operation() {
-            @Override
-            public void progress(String message) {
-              records.add(message);
-            }
-
-            @Override
-            public void done(Throwable error) {
-              records.add(String.valueOf(error));
-            }
-          };
-        };
     harness.startProxy(
         b -> b.upstreamCredentials(UpstreamCredentials.bearer(() -> TOKEN))
             .requestLogger(requestLogger)
-            .operationLogger(operationLogger));
+            .operationLogger(operations));
 
     harness.git().runOk(tmp, "clone", harness.proxyUrl("owner/private"),
         harness.dir("clone").toString());
@@ -68,6 +54,7 @@ class UpstreamCredentialsTest {
     assertThat(upstreamRequests)
         .allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer " + TOKEN));
     assertThat(records).isNotEmpty().noneMatch(r -> r.contains(TOKEN));
+    assertThat(operations.lines()).isNotEmpty().noneMatch(line -> line.contains(TOKEN));
     Path log = Path.of("target", "test.log"); // where surefire sends the library's logs
     assertThat(log).exists();
     assertThat(Files.readString(log)).contains("goblet").doesNotContain(TOKEN);

@@ -6,10 +6,13 @@ import dev.goblet.servlet.GobletServlet;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.GitUpstreamServer;
 import dev.goblet.testing.UpstreamRepo;
+import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -21,6 +24,7 @@ public final class ProxyHarness implements AutoCloseable {
   private final GitCli git;
   private final Path upstreamRoot;
   private final GitUpstreamServer upstream;
+  private final Map<String, Function<GobletProxy, HttpServlet>> mounts = new LinkedHashMap<>();
   private GobletProxy proxy;
   private JettyServer jetty;
   private ServerConfig config;
@@ -61,8 +65,32 @@ public final class ProxyHarness implements AutoCloseable {
     stopProxy();
     config = customize.apply(defaultConfig()).build();
     proxy = GobletProxy.create(config);
-    jetty = JettyServer.start(Map.of("/*", new GobletServlet(proxy)));
+    Map<String, HttpServlet> servlets = new LinkedHashMap<>();
+    mounts.forEach((pathSpec, servlet) -> servlets.put(pathSpec, servlet.apply(proxy)));
+    servlets.put("/*", new GobletServlet(proxy));
+    jetty = JettyServer.start(servlets);
     return this;
+  }
+
+  /**
+   * Mounts another servlet beside the Git servlet (which stays at {@code /*}) from the next {@link
+   * #startProxy} on, for example {@code mount("/admin/*", GobletAdminServlet::new)}.
+   *
+   * @param pathSpec a servlet path spec, such as {@code /admin/*} or {@code /healthz}
+   * @param servlet makes the servlet for each started proxy
+   * @return this
+   */
+  public ProxyHarness mount(String pathSpec, Function<GobletProxy, HttpServlet> servlet) {
+    mounts.put(pathSpec, servlet);
+    return this;
+  }
+
+  /**
+   * @param path a path on the proxy's server, such as {@code /admin/repositories}
+   * @return its URL
+   */
+  public String url(String path) {
+    return jetty.baseUrl() + path;
   }
 
   /** Starts the proxy with the default config. */
