@@ -2,6 +2,9 @@ package dev.goblet.examples;
 
 import dev.goblet.GobletProxy;
 import dev.goblet.ServerConfig;
+import dev.goblet.servlet.GobletAdminServlet;
+import dev.goblet.servlet.GobletHealthServlet;
+import dev.goblet.servlet.GobletMetricsServlet;
 import dev.goblet.servlet.GobletServlet;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletContext;
@@ -54,6 +57,9 @@ public final class ExampleWebApp implements ServletContextListener {
   static Map<String, Servlet> servlets(GobletProxy proxy) {
     Map<String, Servlet> servlets = new LinkedHashMap<>();
     servlets.put("/*", new GobletServlet(proxy));
+    servlets.put("/healthz", new GobletHealthServlet(proxy));
+    servlets.put("/metrics", new GobletMetricsServlet(proxy));
+    servlets.put("/admin/*", new GobletAdminServlet(proxy));
     return servlets;
   }
 

@@ -1,8 +1,8 @@
 package dev.goblet.examples;
 
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
+import dev.goblet.GobletHealthChecks;
 import dev.goblet.GobletProxy;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.ServerConfig;
@@ -80,8 +80,9 @@ public final class ProgrammaticExample {
    *
    * @param context the host's servlet context, still starting
    * @param config the proxy's configuration
-   * @param health the host's health checks; gets {@code goblet.upstream}, unhealthy only when the
-   *     upstream is unavailable and offline mode is off
+   * @param health the host's health checks; gets the proxy's checks ({@code goblet.ready}, {@code
+   *     goblet.upstream}, {@code goblet.offline-mode}, {@code goblet.ls-refs-cache}, {@code
+   *     goblet.cache-root})
    * @return the proxy
    * @throws ServletException when the cache root cannot be created
    */
@@ -94,18 +95,7 @@ public final class ProgrammaticExample {
     } catch (IOException e) {
       throw new ServletException("cannot start the Goblet proxy: " + e.getMessage(), e);
     }
-    health.register(
-        "goblet.upstream",
-        new HealthCheck() {
-          @Override
-          protected Result check() {
-            boolean upstream = proxy.isUpstreamAvailable();
-            if (upstream || config.offlineMode()) { // offline mode keeps serving from the cache
-              return Result.builder().healthy().withDetail("upstreamAvailable", upstream).build();
-            }
-            return Result.unhealthy("the upstream is switched off or failing");
-          }
-        });
+    GobletHealthChecks.register(health, proxy); // goblet.ready, goblet.upstream, ...
     context.addServlet("goblet", new GobletServlet(proxy)).addMapping("/git/*");
     return proxy;
   }

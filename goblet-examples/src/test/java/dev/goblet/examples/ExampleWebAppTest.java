@@ -9,6 +9,9 @@ import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
 import dev.goblet.testing.UpstreamRepo;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +43,14 @@ class ExampleWebAppTest extends UpstreamTestBase {
           clone.toString());
 
       assertClonedMain(git, clone, repo);
+
+      HttpResponse<String> health = get(app.baseUrl() + "/healthz");
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"healthy\"").contains("\"ready\":true");
+      assertThat(get(app.baseUrl() + "/metrics").body())
+          .contains("goblet.inbound.ls-refs.queried-upstream.ok");
+      assertThat(get(app.baseUrl() + "/admin/repositories").body())
+          .contains("team/project").contains("\"ref_count\"");
     }
     String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
     assertThat(cacheRoot().resolve(hostDir).resolve("team/project.git")).isDirectory();
@@ -91,6 +102,11 @@ class ExampleWebAppTest extends UpstreamTestBase {
     settings.put("goblet.offlineMode", "sometimes");
 
     assertThatThrownBy(() -> container.deploy(war(settings)).close()).isInstanceOf(Exception.class);
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private Map<String, String> settings() {

@@ -74,9 +74,10 @@ class ProgrammaticExampleTest extends UpstreamTestBase {
       assertThat(health.runHealthCheck("goblet.upstream").isHealthy()).isTrue();
 
       proxy.get().setUpstreamEnabled(false); // offline mode: still healthy, says why
-      HealthCheck.Result offline = health.runHealthCheck("goblet.upstream");
+      HealthCheck.Result offline = health.runHealthCheck("goblet.offline-mode");
       assertThat(offline.isHealthy()).isTrue();
-      assertThat(offline.getDetails()).containsEntry("upstreamAvailable", false);
+      assertThat(health.runHealthCheck("goblet.upstream").getMessage())
+          .isEqualTo("the upstream is switched off");
     } finally {
       if (proxy.get() != null) {
         proxy.get().close();
