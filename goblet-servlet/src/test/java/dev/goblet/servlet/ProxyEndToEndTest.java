@@ -56,6 +56,25 @@ class ProxyEndToEndTest {
   }
 
   @Test
+  void theMirrorTakesTheUpstreamsDefaultBranch() throws Exception {
+    UpstreamRepo repo = harness.newRepo("owner/repo");
+    repo.commit("develop", "d.txt", "develop\n", "on develop");
+    repo.setHead("develop");
+    harness.startProxy();
+
+    Path clone = harness.dir("clone");
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), clone.toString());
+
+    assertThat(git.runOk(clone, "symbolic-ref", "HEAD").stdout().trim())
+        .isEqualTo("refs/heads/develop");
+    Path mirror =
+        harness.proxy().findRepository(java.net.URI.create(harness.directUrl("owner/repo")))
+            .orElseThrow().localPath();
+    assertThat(git.runOk(mirror, "symbolic-ref", "HEAD").stdout().trim())
+        .isEqualTo("refs/heads/develop");
+  }
+
+  @Test
   void fetchAfterNewUpstreamCommitGetsIt() throws Exception {
     UpstreamRepo repo = harness.newRepo("owner/repo");
     harness.startProxy();
