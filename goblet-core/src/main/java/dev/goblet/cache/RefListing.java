@@ -1,6 +1,7 @@
 package dev.goblet.cache;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,8 @@ public final class RefListing {
   private final List<String> lines;
   private final List<RefLine> parsed;
   private final Map<String, RefLine> byName;
+  private final int firstRef; // lines before it are HEAD's
+  private final boolean sorted; // names from firstRef on strictly increasing, as git lists them
 
   /**
    * @param time when the upstream answered
@@ -36,6 +39,16 @@ public final class RefListing {
     Map<String, RefLine> names = new LinkedHashMap<>();
     parsed.forEach(line -> names.putIfAbsent(line.name(), line));
     this.byName = Collections.unmodifiableMap(names);
+    int head = 0;
+    while (head < parsed.size() && parsed.get(head).name().equals("HEAD")) {
+      head++;
+    }
+    this.firstRef = head;
+    boolean increasing = true;
+    for (int i = head + 1; i < parsed.size() && increasing; i++) {
+      increasing = parsed.get(i - 1).name().compareTo(parsed.get(i).name()) < 0;
+    }
+    this.sorted = increasing;
   }
 
   /** @return when the upstream answered */
@@ -83,11 +96,50 @@ public final class RefListing {
     if (!covers(request)) {
       throw new IllegalArgumentException("a listing for " + args + " cannot answer " + request);
     }
-    return parsed.stream()
-        .filter(line -> request.matches(line.name()))
-        .filter(line -> !line.isUnborn() || request.listsUnbornHead())
-        .map(line -> line.render(request.symrefs(), request.peel()))
-        .toList();
+    List<String> out = new ArrayList<>();
+    for (RefLine line : candidates(request)) {
+      if (request.matches(line.name()) && (!line.isUnborn() || request.listsUnbornHead())) {
+        out.add(line.render(request.symrefs(), request.peel()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The lines that may match {@code request}, in listing order: HEAD's, then for each requested
+   * prefix the run of refs that start with it, found by binary search when the listing is sorted
+   * (git lists refs sorted; tens of thousands of refs would otherwise be scanned per request).
+   */
+  private List<RefLine> candidates(LsRefsArgs request) {
+    if (!sorted || request.prefixes().isEmpty()) {
+      return parsed;
+    }
+    List<RefLine> out = new ArrayList<>(parsed.subList(0, firstRef));
+    int covered = firstRef; // ranges come in prefix order, so in listing order; skip overlaps
+    for (String prefix : request.prefixes()) {
+      int from = Math.max(covered, lowerBound(prefix));
+      int to = lowerBound(prefix + Character.MAX_VALUE);
+      if (from < to) {
+        out.addAll(parsed.subList(from, to));
+        covered = to;
+      }
+    }
+    return out;
+  }
+
+  /** @return the index of the first ref at or after {@code name} in sort order */
+  private int lowerBound(String name) {
+    int lo = firstRef;
+    int hi = parsed.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (parsed.get(mid).name().compareTo(name) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** @return the listed refs (ref name to object id), in listing order, without an unborn HEAD */
