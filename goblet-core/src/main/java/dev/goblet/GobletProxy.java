@@ -5,7 +5,7 @@ import dev.goblet.cache.LsRefsCache;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
-import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
 import dev.goblet.repository.MirrorManager;
@@ -41,7 +41,7 @@ public final class GobletProxy implements AutoCloseable {
   private final UpstreamGate gate;
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
-  private final ProtocolV2Handler handler;
+  private final SmartHttpHandler handler;
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
@@ -98,7 +98,7 @@ public final class GobletProxy implements AutoCloseable {
             config.maxConcurrentPackGenerations(),
             metrics);
     this.handler =
-        new ProtocolV2Handler(
+        new SmartHttpHandler(
             config.requestAuthorizer(),
             config.urlCanonicalizer(),
             mirrors,

@@ -8,7 +8,7 @@ import com.codahale.metrics.Timer;
 import dev.goblet.Status;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
-import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.MirrorContext;
 import java.time.Duration;
 import java.util.Locale;
@@ -42,7 +42,7 @@ public final class GobletMetrics
     implements LsRefsHandler.Listener,
         FetchHandler.Listener,
         MirrorContext.FetchListener,
-        ProtocolV2Handler.Listener {
+        SmartHttpHandler.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";
 

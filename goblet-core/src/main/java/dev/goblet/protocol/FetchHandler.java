@@ -19,10 +19,11 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.UploadPack;
 
 /**
- * Serves a protocol v2 {@code fetch} from the mirror with JGit's {@link UploadPack} (which handles
- * haves, shallow, filters and everything else), after making sure the mirror has every want: when
- * it does not, the request shares the mirror's upstream fetch and waits for it to end — no polling.
- * Thread-safe.
+ * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
+ * from the mirror with JGit's {@link UploadPack} (which handles haves, shallow, filters and
+ * everything else), after making sure the mirror has every want: when it does not, the request
+ * shares the mirror's upstream fetch and waits for it to end — no polling. {@code deepen-relative},
+ * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
 public final class FetchHandler {
   /** Told how a fetch was served; must be fast and not throw. */
@@ -57,6 +58,8 @@ public final class FetchHandler {
   }
 
   /**
+   * Serves a protocol v2 {@code fetch}.
+   *
    * @param mirror the repository's mirror
    * @param command the client's fetch command
    * @param protocolParameters the client's {@code Git-Protocol} header values, such as {@code
@@ -69,25 +72,103 @@ public final class FetchHandler {
   public boolean fetch(
       Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    List<ObjectId> wants = wants(command);
-    List<String> wantRefs = command.argumentValues("want-ref ");
+    List<ObjectId> wants = WireValues.objectIds(command.argumentValues("want "), "want");
+    boolean local = ensureWants(mirror, wants, command.argumentValues("want-ref "));
+    byte[] request = command.encode();
+    if (command.arguments().contains(DeepenRelative.KEYWORD)) {
+      request = withAbsoluteDepth(mirror, command, wants).encode();
+    }
+    uploadPack(mirror, request, protocolParameters, out, false);
+    return local;
+  }
+
+  /**
+   * Serves one stateless protocol v0/v1 upload-pack request (one negotiation round, or the last
+   * one and the pack).
+   *
+   * @param mirror the repository's mirror
+   * @param request the client's request
+   * @param protocolParameters the client's {@code Git-Protocol} header values, possibly none
+   * @param out the response body
+   * @return whether the mirror had every want without waiting for the upstream
+   * @throws GobletException when the wants cannot be had; nothing was written then
+   * @throws IOException when writing the answer fails
+   */
+  boolean fetchV0(
+      Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
+      throws GobletException, IOException {
+    boolean local = ensureWants(mirror, request.wants(), List.of());
+    byte[] body = request.body();
+    if (request.isDeepenRelative()) {
+      body =
+          request.withAbsoluteDepth(
+              DeepenRelative.absoluteDepth(
+                  mirror.repository(), request.wants(), request.shallows(), request.depth()));
+    }
+    uploadPack(mirror, body, protocolParameters, out, true);
+    return local;
+  }
+
+  /**
+   * Makes sure the mirror has every want, sharing the mirror's upstream fetch when it does not.
+   *
+   * @return whether the mirror had them all without waiting for the upstream
+   */
+  private boolean ensureWants(Mirror mirror, List<ObjectId> wants, List<String> wantRefs)
+      throws GobletException, IOException {
     long start = System.nanoTime();
     boolean local = mirror.hasAll(wants, wantRefs);
     if (!local) {
       awaitUpstream(mirror, wants, wantRefs);
     }
     listener.served(local, Duration.ofNanos(local ? 0 : System.nanoTime() - start));
+    return local;
+  }
+
+  /**
+   * Runs JGit's UploadPack on the mirror for one stateless request. Any want is accepted (the
+   * upstream advertised it, or the client named an object the mirror has); for v0 the mirror's refs
+   * stand in for the advertisement the client saw, so that {@code include-tag} finds the tags.
+   */
+  private void uploadPack(
+      Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
+      throws GobletException, IOException {
     acquirePackSlot();
     try {
       UploadPack uploadPack = new UploadPack(mirror.repository());
       uploadPack.setBiDirectionalPipe(false);
       uploadPack.setExtraParameters(protocolParameters);
       uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
-      uploadPack.upload(new ByteArrayInputStream(command.encode()), out, null);
+      if (v0) {
+        uploadPack.setAdvertisedRefs(null);
+      }
+      uploadPack.upload(new ByteArrayInputStream(request), out, null);
     } finally {
       packSlots.release();
     }
-    return local;
+  }
+
+  /**
+   * @return the command with {@code deepen <absolute>} and without {@code deepen-relative}
+   */
+  private static Command withAbsoluteDepth(Mirror mirror, Command command, List<ObjectId> wants)
+      throws GobletException, IOException {
+    List<String> depths = command.argumentValues("deepen ");
+    int absolute =
+        DeepenRelative.absoluteDepth(
+            mirror.repository(),
+            wants,
+            WireValues.objectIds(command.argumentValues("shallow "), "shallow"),
+            depths.isEmpty() ? 0 : WireValues.depth(depths.get(depths.size() - 1)));
+    List<String> arguments = new ArrayList<>(command.arguments().size());
+    for (String argument : command.arguments()) {
+      if (argument.startsWith("deepen ")) {
+        arguments.add("deepen " + absolute);
+      } else if (!argument.equals(DeepenRelative.KEYWORD)) {
+        arguments.add(argument);
+      }
+    }
+    return new Command(command.name(), command.capabilities(), arguments);
   }
 
   private void awaitUpstream(Mirror mirror, List<ObjectId> wants, List<String> wantRefs)
@@ -143,18 +224,6 @@ public final class FetchHandler {
     }
   }
 
-  private static List<ObjectId> wants(Command command) throws GobletException {
-    List<ObjectId> wants = new ArrayList<>();
-    for (String value : command.argumentValues("want ")) {
-      try {
-        wants.add(ObjectId.fromString(value));
-      } catch (IllegalArgumentException e) { // includes InvalidObjectIdException
-        throw new GobletException(Status.BAD_REQUEST, "invalid object id in want: " + safe(value));
-      }
-    }
-    return wants;
-  }
-
   private static String describeMissing(Mirror mirror, List<ObjectId> wants, List<String> refs)
       throws IOException {
     for (ObjectId want : wants) {
@@ -164,14 +233,9 @@ public final class FetchHandler {
     }
     for (String ref : refs) {
       if (mirror.ref(ref).isEmpty()) {
-        return "ref " + safe(ref);
+        return "ref " + WireValues.printable(ref, 80);
       }
     }
     return "the wanted objects";
-  }
-
-  private static String safe(String value) {
-    String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

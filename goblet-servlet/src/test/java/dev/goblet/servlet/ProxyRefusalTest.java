@@ -68,15 +68,30 @@ class ProxyRefusalTest {
   }
 
   @Test
-  void protocolV0IsRefusedWithTheOriginalsMessage() throws Exception {
-    GitCli.Result result =
-        git.run(tmp, "-c", "protocol.version=0", "ls-remote", harness.proxyUrl("owner/repo"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("accepts only Git protocol v2");
+  void malformedProtocolV0RequestsGetAnErrPacket() throws Exception {
+    String badWant = "want " + "z".repeat(40) + " multi_ack_detailed\n";
+    HttpResponse<String> response = postV0(pkt(badWant) + "00000009done\n");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("ERR invalid object id in want: zzzz");
 
-    HttpResponse<String> response = get(infoRefsPath(), null);
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.body()).contains("accepts only Git protocol v2");
+    String want = "want " + "a".repeat(40) + "\n";
+    HttpResponse<String> badDepth = postV0(pkt(want) + pkt("deepen -3\n") + "0000");
+    assertThat(badDepth.body()).contains("ERR invalid depth in deepen: -3");
+
+    HttpResponse<String> truncated = postV0("0032want aaaa");
+    assertThat(truncated.body()).contains("ERR truncated request");
+
+    HttpResponse<String> delimiter = postV0(pkt(want) + "0001");
+    assertThat(delimiter.body()).contains("ERR malformed request: a delimiter");
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @Test
+  void aProtocolV0WantTheUpstreamLacksGetsAnErrPacket() throws Exception {
+    String want = "want " + "1".repeat(40) + " multi_ack_detailed side-band-64k\n";
+    HttpResponse<String> response = postV0(pkt(want) + "00000009done\n");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("ERR the upstream does not have object 1111");
   }
 
   @Test
@@ -125,11 +140,6 @@ class ProxyRefusalTest {
     assertThat(response.statusCode()).isEqualTo(413);
   }
 
-  private String infoRefsPath() {
-    return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
-        + "/info/refs?service=git-upload-pack";
-  }
-
   private String uploadPackPath() {
     return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
         + "/git-upload-pack";
@@ -141,6 +151,19 @@ class ProxyRefusalTest {
       request.header("Git-Protocol", gitProtocol);
     }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String pkt(String payload) {
+    return String.format("%04x", payload.length() + 4) + payload;
+  }
+
+  private HttpResponse<String> postV0(String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(harness.proxyBaseUrl() + uploadPackPath()))
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path, byte[] body, String encoding) throws Exception {

@@ -87,9 +87,17 @@ public final class ProxyHarness implements AutoCloseable {
    * @return a new upstream repository with one commit on main
    */
   public UpstreamRepo newRepo(String name) {
-    UpstreamRepo repo = UpstreamRepo.create(git, upstreamRoot, name);
+    UpstreamRepo repo = newEmptyRepo(name);
     repo.commit("main", "README.md", "hello from " + name + "\n", "initial commit");
     return repo;
+  }
+
+  /**
+   * @param name the repository name on the upstream, such as {@code owner/repo}
+   * @return a new upstream repository without commits or refs
+   */
+  public UpstreamRepo newEmptyRepo(String name) {
+    return UpstreamRepo.create(git, upstreamRoot, name);
   }
 
   /**
