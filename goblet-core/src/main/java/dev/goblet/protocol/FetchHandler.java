@@ -73,10 +73,21 @@ public final class FetchHandler {
       Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
     List<ObjectId> wants = WireValues.objectIds(command.argumentValues("want "), "want");
+    boolean relative = command.arguments().contains(DeepenRelative.KEYWORD);
+    List<ObjectId> shallows =
+        relative
+            ? WireValues.objectIds(command.argumentValues("shallow "), "shallow")
+            : List.of();
+    List<String> depths = command.argumentValues("deepen ");
+    int depth =
+        relative && !depths.isEmpty()
+            ? WireValues.positive(depths.get(depths.size() - 1), "deepen")
+            : 0;
     boolean local = ensureWants(mirror, wants, command.argumentValues("want-ref "));
     byte[] request = command.encode();
-    if (command.arguments().contains(DeepenRelative.KEYWORD)) {
-      request = withAbsoluteDepth(mirror, command, wants).encode();
+    if (relative) {
+      int absolute = DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth);
+      request = withAbsoluteDepth(command, absolute).encode();
     }
     uploadPack(mirror, request, protocolParameters, out, false);
     return local;
@@ -151,15 +162,7 @@ public final class FetchHandler {
   /**
    * @return the command with {@code deepen <absolute>} and without {@code deepen-relative}
    */
-  private static Command withAbsoluteDepth(Mirror mirror, Command command, List<ObjectId> wants)
-      throws GobletException, IOException {
-    List<String> depths = command.argumentValues("deepen ");
-    int absolute =
-        DeepenRelative.absoluteDepth(
-            mirror.repository(),
-            wants,
-            WireValues.objectIds(command.argumentValues("shallow "), "shallow"),
-            depths.isEmpty() ? 0 : WireValues.depth(depths.get(depths.size() - 1)));
+  private static Command withAbsoluteDepth(Command command, int absolute) {
     List<String> arguments = new ArrayList<>(command.arguments().size());
     for (String argument : command.arguments()) {
       if (argument.startsWith("deepen ")) {

@@ -37,6 +37,7 @@ final class V0Request {
   private static final String WANT = "want ";
   private static final String SHALLOW = "shallow ";
   private static final String DEEPEN = "deepen ";
+  private static final String DEEPEN_SINCE = "deepen-since ";
   private static final String DEEPEN_RELATIVE = "deepen-relative";
 
   /** The body's pkt-line payloads without their newline; a flush is {@link PacketLineIn#isEnd}. */
@@ -66,8 +67,8 @@ final class V0Request {
   /**
    * @param body the whole (decoded) request body
    * @return the request
-   * @throws GobletException ({@link Status#BAD_REQUEST}) for malformed pkt-lines, object ids or
-   *     depths
+   * @throws GobletException ({@link Status#BAD_REQUEST}) for malformed pkt-lines, object ids,
+   *     depths or times (which JGit would answer with an internal error)
    */
   static V0Request parse(byte[] body) throws GobletException {
     List<String> lines = new ArrayList<>();
@@ -102,7 +103,9 @@ final class V0Request {
       } else if (line.startsWith(SHALLOW)) {
         shallowValues.add(line.substring(SHALLOW.length()));
       } else if (line.startsWith(DEEPEN)) {
-        depth = WireValues.depth(line.substring(DEEPEN.length()));
+        depth = WireValues.positive(line.substring(DEEPEN.length()), "deepen");
+      } else if (line.startsWith(DEEPEN_SINCE)) {
+        WireValues.positive(line.substring(DEEPEN_SINCE.length()), "deepen-since");
       }
     }
     return new V0Request(

@@ -32,11 +32,12 @@ final class WireValues {
   }
 
   /**
-   * @param value the value of a {@code deepen} line
-   * @return the depth, at least 1
-   * @throws GobletException ({@link Status#BAD_REQUEST}) when it is not a positive number
+   * @param value the value of a {@code deepen} or {@code deepen-since} line
+   * @param keyword the line's keyword, for the error message
+   * @return the number, at least 1
+   * @throws GobletException ({@link Status#BAD_REQUEST}) when it is not a positive 32-bit number
    */
-  static int depth(String value) throws GobletException {
+  static int positive(String value, String keyword) throws GobletException {
     try {
       int depth = Integer.parseInt(value);
       if (depth > 0) {
@@ -46,7 +47,7 @@ final class WireValues {
       // reported below
     }
     throw new GobletException(
-        Status.BAD_REQUEST, "invalid depth in deepen: " + printable(value, 20));
+        Status.BAD_REQUEST, "invalid number in " + keyword + ": " + printable(value, 20));
   }
 
   /**

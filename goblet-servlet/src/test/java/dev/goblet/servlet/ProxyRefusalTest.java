@@ -76,7 +76,7 @@ class ProxyRefusalTest {
 
     String want = "want " + "a".repeat(40) + "\n";
     HttpResponse<String> badDepth = postV0(pkt(want) + pkt("deepen -3\n") + "0000");
-    assertThat(badDepth.body()).contains("ERR invalid depth in deepen: -3");
+    assertThat(badDepth.body()).contains("ERR invalid number in deepen: -3");
 
     HttpResponse<String> truncated = postV0("0032want aaaa");
     assertThat(truncated.body()).contains("ERR truncated request");
@@ -84,6 +84,19 @@ class ProxyRefusalTest {
     HttpResponse<String> delimiter = postV0(pkt(want) + "0001");
     assertThat(delimiter.body()).contains("ERR malformed request: a delimiter");
     assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @Test
+  void aMalformedV2DeepenRelativeFetchGetsAClearErrPacketNotAnInternalError() throws Exception {
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
+    String main = git.runOk(harness.dir("warm"), "rev-parse", "HEAD").stdout().trim();
+    String fetch =
+        pkt("command=fetch\n") + "0001" + pkt("want " + main + "\n")
+            + pkt("shallow " + "q".repeat(40) + "\n") + pkt("deepen 2\n")
+            + pkt("deepen-relative\n") + pkt("done\n") + "0000";
+    HttpResponse<String> response = post(uploadPackPath(), fetch.getBytes(), null);
+    assertThat(response.body()).contains("ERR invalid object id in shallow: qqqq")
+        .doesNotContain("internal");
   }
 
   @Test
