@@ -23,7 +23,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * generations. A shallow commit {@code d} generations below a want (shortest path, as JGit's depth
  * walk counts) gets {@code N} more generations from an absolute depth of {@code d + 1 + N}; the
  * translation uses the largest such depth over the reachable shallow commits. For a linear history
- * (a shallow clone of one branch, with or without new upstream commits) the answer is exactly git's.
+ * (a shallow clone of one branch, with or without new upstream commits) the answer is git's own.
  * Where shallow commits sit at different distances from the wants, the client gets the history it
  * asked for plus, on the shorter paths, some more; the server's {@code shallow} lines tell it where
  * its history now ends, so the result is always a consistent shallow repository. When the wants

@@ -211,7 +211,9 @@ public final class SmartHttpHandler {
       run(
           request,
           Command.FETCH,
-          () -> servedFrom(fetch.fetchV0(mirrors.open(upstream), fetchV0, protocol, response.body())),
+          () ->
+              servedFrom(
+                  fetch.fetchV0(mirrors.open(upstream), fetchV0, protocol, response.body())),
           errorPacket);
       return false;
     }

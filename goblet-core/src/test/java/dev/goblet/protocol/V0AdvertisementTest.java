@@ -2,6 +2,7 @@ package dev.goblet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.goblet.testing.PktLine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -18,9 +19,6 @@ class V0AdvertisementTest {
           + " allow-reachable-sha1-in-want no-done symref=HEAD:refs/heads/main filter"
           + " object-format=sha1 agent=" + Capabilities.AGENT;
 
-  private static String pkt(String payload) {
-    return String.format("%04x", payload.getBytes(StandardCharsets.UTF_8).length + 4) + payload;
-  }
 
   private static String write(List<String> lines, boolean version1) throws Exception {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -38,20 +36,21 @@ class V0AdvertisementTest {
             TAG + " refs/tags/v1 peeled:" + A + "\n");
     assertThat(write(lsRefs, false))
         .isEqualTo(
-            pkt("# service=git-upload-pack\n") + "0000"
-                + pkt(A + " HEAD\0" + CAPABILITIES + "\n")
-                + pkt(B + " refs/heads/feature\n")
-                + pkt(A + " refs/heads/main\n")
-                + pkt(TAG + " refs/tags/v1\n")
-                + pkt(A + " refs/tags/v1^{}\n")
-                + "0000");
+            PktLine.of("# service=git-upload-pack\n") + PktLine.FLUSH
+                + PktLine.of(A + " HEAD\0" + CAPABILITIES + "\n")
+                + PktLine.of(B + " refs/heads/feature\n")
+                + PktLine.of(A + " refs/heads/main\n")
+                + PktLine.of(TAG + " refs/tags/v1\n")
+                + PktLine.of(A + " refs/tags/v1^{}\n")
+                + PktLine.FLUSH);
   }
 
   @Test
   void protocolV1StartsWithTheVersionLineAndLinesWithoutNewlinesAreAccepted() throws Exception {
     String body = write(List.of(A + " refs/heads/main"), true);
     assertThat(body)
-        .startsWith(pkt("# service=git-upload-pack\n") + "0000" + pkt("version 1\n"))
+        .startsWith(
+            PktLine.of("# service=git-upload-pack\n") + PktLine.FLUSH + PktLine.of("version 1\n"))
         .contains(A + " refs/heads/main\0multi_ack ")
         .doesNotContain("symref=")
         .endsWith(" agent=" + Capabilities.AGENT + "\n0000");
@@ -61,8 +60,8 @@ class V0AdvertisementTest {
   void aRepositoryWithoutRefsAdvertisesItsCapabilitiesOnTheZeroId() throws Exception {
     String caps = CAPABILITIES.replace(" symref=HEAD:refs/heads/main", "");
     String expected =
-        pkt("# service=git-upload-pack\n") + "0000"
-            + pkt(ZERO + " capabilities^{}\0" + caps + "\n") + "0000";
+        PktLine.of("# service=git-upload-pack\n") + PktLine.FLUSH
+            + PktLine.of(ZERO + " capabilities^{}\0" + caps + "\n") + PktLine.FLUSH;
     assertThat(write(List.of(), false)).isEqualTo(expected);
     // v0 has no way to say "HEAD is unborn": the line is left out.
     assertThat(write(List.of("unborn HEAD symref-target:refs/heads/main\n"), false))
@@ -75,7 +74,7 @@ class V0AdvertisementTest {
     V0Advertisement.writeError(body, "no cached ls-refs available");
     assertThat(body.toString(StandardCharsets.UTF_8))
         .isEqualTo(
-            pkt("# service=git-upload-pack\n") + "0000"
-                + pkt("ERR no cached ls-refs available\n"));
+            PktLine.of("# service=git-upload-pack\n") + PktLine.FLUSH
+                + PktLine.of("ERR no cached ls-refs available\n"));
   }
 }

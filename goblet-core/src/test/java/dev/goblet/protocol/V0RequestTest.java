@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.goblet.GobletException;
 import dev.goblet.Status;
+import dev.goblet.testing.PktLine;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
@@ -17,9 +18,6 @@ class V0RequestTest {
   private static final String CAPS =
       "multi_ack_detailed no-done side-band-64k thin-pack ofs-delta agent=git/2.39.5";
 
-  private static String pkt(String payload) {
-    return String.format("%04x", payload.length() + 4) + payload;
-  }
 
   private static byte[] bytes(String body) {
     return body.getBytes(StandardCharsets.UTF_8);
@@ -27,13 +25,13 @@ class V0RequestTest {
 
   /** What git 2.39 sends for {@code git fetch --deepen 2} on a shallow clone, one round. */
   private static String deepenRequest(String depth, String caps) {
-    return pkt("want " + A + " " + caps + "\n")
-        + pkt("want " + B + "\n")
-        + pkt("shallow " + S + "\n")
-        + pkt("deepen " + depth + "\n")
-        + "0000"
-        + pkt("have " + H + "\n")
-        + pkt("done\n");
+    return PktLine.of("want " + A + " " + caps + "\n")
+        + PktLine.of("want " + B + "\n")
+        + PktLine.of("shallow " + S + "\n")
+        + PktLine.of("deepen " + depth + "\n")
+        + PktLine.FLUSH
+        + PktLine.of("have " + H + "\n")
+        + PktLine.of("done\n");
   }
 
   @Test
@@ -56,13 +54,14 @@ class V0RequestTest {
 
   @Test
   void aPlainCloneRequestIsNotDeepenRelative() throws Exception {
-    String body = pkt("want " + A + " " + CAPS + "\n") + "0000" + pkt("done\n");
+    String body =
+        PktLine.of("want " + A + " " + CAPS + "\n") + PktLine.FLUSH + PktLine.of("done\n");
     V0Request request = V0Request.parse(bytes(body));
     assertThat(request.isDeepenRelative()).isFalse();
     assertThat(request.depth()).isZero();
     assertThat(request.shallows()).isEmpty();
     // Lines after the first flush are not wants, whatever they look like.
-    assertThat(V0Request.parse(bytes(body + pkt("want " + B + "\n"))).wants()).hasSize(1);
+    assertThat(V0Request.parse(bytes(body + PktLine.of("want " + B + "\n"))).wants()).hasSize(1);
   }
 
   @Test
@@ -72,17 +71,20 @@ class V0RequestTest {
 
   @Test
   void malformedRequestsAreBadRequests() {
-    assertBad(pkt("want xyz\n") + "0000", "invalid object id in want: xyz");
-    assertBad(pkt("want " + A + "\n") + pkt("shallow 12\n") + "0000",
+    assertBad(PktLine.of("want xyz\n") + PktLine.FLUSH, "invalid object id in want: xyz");
+    assertBad(PktLine.of("want " + A + "\n") + PktLine.of("shallow 12\n") + PktLine.FLUSH,
         "invalid object id in shallow: 12");
-    assertBad(pkt("want " + A + "\n") + pkt("deepen 0\n") + "0000", "invalid number in deepen: 0");
-    assertBad(pkt("want " + A + "\n") + pkt("deepen 9999999999\n") + "0000",
+    assertBad(PktLine.of("want " + A + "\n") + PktLine.of("deepen 0\n") + PktLine.FLUSH,
+        "invalid number in deepen: 0");
+    assertBad(PktLine.of("want " + A + "\n") + PktLine.of("deepen 9999999999\n") + PktLine.FLUSH,
         "invalid number in deepen: 9999999999");
-    assertBad(pkt("want " + A + "\n") + pkt("deepen-since yesterday\n") + "0000",
+    assertBad(
+        PktLine.of("want " + A + "\n") + PktLine.of("deepen-since yesterday\n") + PktLine.FLUSH,
         "invalid number in deepen-since: yesterday");
     assertBad("0032want " + A, "truncated request");
     assertBad("zzzz", "malformed pkt-line");
-    assertBad(pkt("want " + A + "\n") + "0001", "a delimiter is not part of protocol v0");
+    assertBad(
+        PktLine.of("want " + A + "\n") + PktLine.DELIM, "a delimiter is not part of protocol v0");
   }
 
   private static void assertBad(String body, String message) {

@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.servlet.testing.RawGit;
 import dev.goblet.testing.GitCli;
@@ -28,18 +27,13 @@ class GitProtocolV0Test {
   private ProxyHarness harness;
   private GitCli git;
   private UpstreamRepo repo;
-  private final MetricRegistry registry = new MetricRegistry();
 
   @BeforeEach
   void setUp() throws Exception {
     harness = ProxyHarness.create(tmp);
     git = harness.git();
-    repo = harness.newRepo("owner/repo");
-    repo.commitMany("main", 20, 2);
-    repo.commit("feature", "f.txt", "feature\n", "feature work");
-    repo.tag("v1.0", "main", true);
-    repo.tag("light", "feature", false);
-    harness.startProxy(b -> b.metricRegistry(registry));
+    repo = harness.newRepoWithBranchesAndTags("owner/repo");
+    harness.startProxy();
   }
 
   @AfterEach
@@ -62,9 +56,6 @@ class GitProtocolV0Test {
     return harness.proxyUrl("owner/repo");
   }
 
-  private long timerCount(String suffix) {
-    return registry.timer(harness.proxy().metricName(suffix)).getCount();
-  }
 
   @ParameterizedTest
   @ValueSource(ints = {0, 1})
@@ -84,9 +75,10 @@ class GitProtocolV0Test {
     assertThat(proxyToUpstream)
         .isNotEmpty()
         .allMatch(GitProtocolV0Test::isV2, "upstream requests are v2");
-    assertThat(timerCount("inbound.ls-refs.queried-upstream.ok")).isEqualTo(1);
-    assertThat(timerCount("inbound.fetch.queried-upstream.ok")
-            + timerCount("inbound.fetch.served-locally.ok"))
+    assertThat(harness.timerCount("inbound.ls-refs.queried-upstream.ok")).isEqualTo(1);
+    assertThat(
+            harness.timerCount("inbound.fetch.queried-upstream.ok")
+                + harness.timerCount("inbound.fetch.served-locally.ok"))
         .isPositive();
   }
 
@@ -190,9 +182,10 @@ class GitProtocolV0Test {
     HttpResponse<byte[]> advertisement = RawGit.infoRefs(proxyUrl(), null);
     assertThat(advertisement.headers().firstValue("X-Goblet-Ls-Refs").orElseThrow())
         .startsWith("cache; age=");
-    assertThat(registry.counter(harness.proxy().metricName("ls-refs-cache.hits")).getCount())
+    assertThat(harness.counterCount("ls-refs-cache.hits"))
         .isGreaterThanOrEqualTo(7);
-    assertThat(timerCount("inbound.ls-refs.served-from-cache.ok")).isGreaterThanOrEqualTo(7);
+    assertThat(harness.timerCount("inbound.ls-refs.served-from-cache.ok"))
+        .isGreaterThanOrEqualTo(7);
   }
 
   @Test
@@ -217,7 +210,7 @@ class GitProtocolV0Test {
         git.run(tmp, withVersion(0, "clone", proxyUrl(), harness.dir("cold").toString()));
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr()).contains("remote error: no cached ls-refs available");
-    assertThat(timerCount("inbound.ls-refs.none.unavailable")).isEqualTo(1);
+    assertThat(harness.timerCount("inbound.ls-refs.none.unavailable")).isEqualTo(1);
   }
 
   private static List<String> withoutCapabilities(List<String> lines) {

@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.File;
@@ -36,18 +35,13 @@ class JGitClientTest {
   @TempDir Path tmp;
   private ProxyHarness harness;
   private UpstreamRepo repo;
-  private final MetricRegistry registry = new MetricRegistry();
   private SystemReader previousReader;
 
   @BeforeEach
   void setUp() throws Exception {
     harness = ProxyHarness.create(tmp);
-    repo = harness.newRepo("owner/repo");
-    repo.commitMany("main", 15, 2);
-    repo.commit("feature", "f.txt", "feature\n", "feature work");
-    repo.tag("v1.0", "main", true);
-    repo.tag("light", "feature", false);
-    harness.startProxy(b -> b.metricRegistry(registry));
+    repo = harness.newRepoWithBranchesAndTags("owner/repo");
+    harness.startProxy();
     previousReader = SystemReader.getInstance();
   }
 
@@ -93,9 +87,6 @@ class JGitClientTest {
     return clone.call();
   }
 
-  private long timerCount(String suffix) {
-    return registry.timer(harness.proxy().metricName(suffix)).getCount();
-  }
 
   @ParameterizedTest(name = "protocol v{0}")
   @ValueSource(ints = {0, 2})
@@ -114,8 +105,9 @@ class JGitClientTest {
     }
     // A v2 client starts with the capability advertisement (no command); a v0 client with the
     // ref advertisement, which is an ls-refs.
-    assertThat(timerCount("inbound.not-a-command.none.ok")).isEqualTo(version == 2 ? 1 : 0);
-    assertThat(timerCount("inbound.ls-refs.queried-upstream.ok")).isEqualTo(1);
+    assertThat(harness.timerCount("inbound.not-a-command.none.ok"))
+        .isEqualTo(version == 2 ? 1 : 0);
+    assertThat(harness.timerCount("inbound.ls-refs.queried-upstream.ok")).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "protocol v{0}")
@@ -173,6 +165,7 @@ class JGitClientTest {
       }
       warm.fetch().call();
     }
-    assertThat(timerCount("inbound.ls-refs.served-from-cache.ok")).isGreaterThanOrEqualTo(2);
+    assertThat(harness.timerCount("inbound.ls-refs.served-from-cache.ok"))
+        .isGreaterThanOrEqualTo(2);
   }
 }

@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.codahale.metrics.MetricRegistry;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
@@ -39,7 +38,8 @@ class LibGit2ClientTest {
           "elif op == 'fetch':",
           "    repo = pygit2.Repository(sys.argv[2])",
           "    repo.remotes['origin'].fetch()",
-          "    print(repo.references['refs/remotes/origin/main'].target, 'refs/remotes/origin/main')",
+          "    main = 'refs/remotes/origin/main'",
+          "    print(repo.references[main].target, main)",
           "elif op == 'ls-remote':",
           "    repo = pygit2.Repository(sys.argv[2])",
           "    for head in repo.remotes['origin'].ls_remotes():",
@@ -50,17 +50,13 @@ class LibGit2ClientTest {
   private ProxyHarness harness;
   private GitCli git;
   private UpstreamRepo repo;
-  private final MetricRegistry registry = new MetricRegistry();
 
   @BeforeEach
   void setUp() throws Exception {
     harness = ProxyHarness.create(tmp);
     git = harness.git();
-    repo = harness.newRepo("owner/repo");
-    repo.commitMany("main", 15, 2);
-    repo.commit("feature", "f.txt", "feature\n", "feature work");
-    repo.tag("v1.0", "main", true);
-    harness.startProxy(b -> b.metricRegistry(registry));
+    repo = harness.newRepoWithBranchesAndTags("owner/repo");
+    harness.startProxy();
   }
 
   @AfterEach
@@ -112,10 +108,8 @@ class LibGit2ClientTest {
         .isEqualTo(repo.resolve("feature"));
     git.runOk(clone, "fsck");
     // libgit2 speaks v0: a ref advertisement (ls-refs) and a fetch, no v2 capability advertisement.
-    assertThat(registry.timer(harness.proxy().metricName("inbound.not-a-command.none.ok"))
-        .getCount()).isZero();
-    assertThat(registry.timer(harness.proxy().metricName("inbound.ls-refs.queried-upstream.ok"))
-        .getCount()).isEqualTo(1);
+    assertThat(harness.timerCount("inbound.not-a-command.none.ok")).isZero();
+    assertThat(harness.timerCount("inbound.ls-refs.queried-upstream.ok")).isEqualTo(1);
   }
 
   @Test
@@ -150,8 +144,9 @@ class LibGit2ClientTest {
     Path offline = harness.dir("pygit2-offline");
     assertThat(pygit2("clone", harness.proxyUrl("owner/repo"), offline.toString()))
         .containsExactly(head + " refs/heads/main");
-    assertThat(pygit2("fetch", warm.toString())).containsExactly(head + " refs/remotes/origin/main");
-    assertThat(registry.counter(harness.proxy().metricName("ls-refs-cache.hits")).getCount())
+    assertThat(pygit2("fetch", warm.toString()))
+        .containsExactly(head + " refs/remotes/origin/main");
+    assertThat(harness.counterCount("ls-refs-cache.hits"))
         .isGreaterThanOrEqualTo(2);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
+import dev.goblet.testing.PktLine;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -70,18 +71,20 @@ class ProxyRefusalTest {
   @Test
   void malformedProtocolV0RequestsGetAnErrPacket() throws Exception {
     String badWant = "want " + "z".repeat(40) + " multi_ack_detailed\n";
-    HttpResponse<String> response = postV0(pkt(badWant) + "00000009done\n");
+    HttpResponse<String> response =
+        postV0(PktLine.of(badWant) + PktLine.FLUSH + PktLine.of("done\n"));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("ERR invalid object id in want: zzzz");
 
     String want = "want " + "a".repeat(40) + "\n";
-    HttpResponse<String> badDepth = postV0(pkt(want) + pkt("deepen -3\n") + "0000");
+    HttpResponse<String> badDepth =
+        postV0(PktLine.of(want) + PktLine.of("deepen -3\n") + PktLine.FLUSH);
     assertThat(badDepth.body()).contains("ERR invalid number in deepen: -3");
 
     HttpResponse<String> truncated = postV0("0032want aaaa");
     assertThat(truncated.body()).contains("ERR truncated request");
 
-    HttpResponse<String> delimiter = postV0(pkt(want) + "0001");
+    HttpResponse<String> delimiter = postV0(PktLine.of(want) + PktLine.DELIM);
     assertThat(delimiter.body()).contains("ERR malformed request: a delimiter");
     assertThat(harness.upstream().requests()).isEmpty();
   }
@@ -91,9 +94,9 @@ class ProxyRefusalTest {
     git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
     String main = git.runOk(harness.dir("warm"), "rev-parse", "HEAD").stdout().trim();
     String fetch =
-        pkt("command=fetch\n") + "0001" + pkt("want " + main + "\n")
-            + pkt("shallow " + "q".repeat(40) + "\n") + pkt("deepen 2\n")
-            + pkt("deepen-relative\n") + pkt("done\n") + "0000";
+        PktLine.of("command=fetch\n") + PktLine.DELIM + PktLine.of("want " + main + "\n")
+            + PktLine.of("shallow " + "q".repeat(40) + "\n") + PktLine.of("deepen 2\n")
+            + PktLine.of("deepen-relative\n") + PktLine.of("done\n") + PktLine.FLUSH;
     HttpResponse<String> response = post(uploadPackPath(), fetch.getBytes(), null);
     assertThat(response.body()).contains("ERR invalid object id in shallow: qqqq")
         .doesNotContain("internal");
@@ -102,7 +105,8 @@ class ProxyRefusalTest {
   @Test
   void aProtocolV0WantTheUpstreamLacksGetsAnErrPacket() throws Exception {
     String want = "want " + "1".repeat(40) + " multi_ack_detailed side-band-64k\n";
-    HttpResponse<String> response = postV0(pkt(want) + "00000009done\n");
+    HttpResponse<String> response =
+        postV0(PktLine.of(want) + PktLine.FLUSH + PktLine.of("done\n"));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("ERR the upstream does not have object 1111");
   }
@@ -166,9 +170,6 @@ class ProxyRefusalTest {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String pkt(String payload) {
-    return String.format("%04x", payload.length() + 4) + payload;
-  }
 
   private HttpResponse<String> postV0(String body) throws Exception {
     HttpRequest request =

@@ -1,5 +1,6 @@
 package dev.goblet.servlet.testing;
 
+import com.codahale.metrics.MetricRegistry;
 import dev.goblet.GobletProxy;
 import dev.goblet.ServerConfig;
 import dev.goblet.servlet.GobletServlet;
@@ -21,6 +22,7 @@ public final class ProxyHarness implements AutoCloseable {
   private final GitCli git;
   private final Path upstreamRoot;
   private final GitUpstreamServer upstream;
+  private final MetricRegistry metrics = new MetricRegistry();
   private GobletProxy proxy;
   private JettyServer jetty;
   private ServerConfig config;
@@ -42,12 +44,32 @@ public final class ProxyHarness implements AutoCloseable {
   }
 
   /**
-   * @return the default test config: cache under the root, the upstream allow-listed
+   * @return the default test config: cache under the root, the upstream allow-listed, metrics in
+   *     the harness's registry (see {@link #timerCount})
    */
   public ServerConfig.Builder defaultConfig() {
     return ServerConfig.builder()
         .cacheRoot(root.resolve("cache"))
-        .allowedUpstreams(upstream.baseUrl());
+        .allowedUpstreams(upstream.baseUrl())
+        .metricRegistry(metrics);
+  }
+
+  /**
+   * @param suffix a timer name below the proxy's metric prefix, such as {@code
+   *     inbound.fetch.served-locally.ok}
+   * @return how many times the running proxy updated it, counted in the harness's registry
+   */
+  public long timerCount(String suffix) {
+    return proxy.metricRegistry().timer(proxy.metricName(suffix)).getCount();
+  }
+
+  /**
+   * @param suffix a counter name below the proxy's metric prefix, such as {@code
+   *     ls-refs-cache.hits}
+   * @return the running proxy's counter
+   */
+  public long counterCount(String suffix) {
+    return proxy.metricRegistry().counter(proxy.metricName(suffix)).getCount();
   }
 
   /**
@@ -89,6 +111,21 @@ public final class ProxyHarness implements AutoCloseable {
   public UpstreamRepo newRepo(String name) {
     UpstreamRepo repo = newEmptyRepo(name);
     repo.commit("main", "README.md", "hello from " + name + "\n", "initial commit");
+    return repo;
+  }
+
+  /**
+   * @param name the repository name on the upstream, such as {@code owner/repo}
+   * @return a new upstream repository with what clients must all get right: 21 commits on main
+   *     (HEAD), a branch {@code feature} one commit ahead of main, an annotated tag {@code v1.0} at
+   *     main and a lightweight tag {@code light} at feature
+   */
+  public UpstreamRepo newRepoWithBranchesAndTags(String name) {
+    UpstreamRepo repo = newRepo(name);
+    repo.commitMany("main", 20, 2);
+    repo.commit("feature", "f.txt", "feature\n", "feature work");
+    repo.tag("v1.0", "main", true);
+    repo.tag("light", "feature", false);
     return repo;
   }
 
