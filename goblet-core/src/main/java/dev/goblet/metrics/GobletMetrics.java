@@ -22,8 +22,9 @@ import java.util.function.IntSupplier;
  *
  * <ul>
  *   <li>{@code inbound.<command>.<cache state>.<status>} (timer): client commands; command is
- *       {@code ls-refs}, {@code fetch} or {@code not-a-command} (info/refs, refusals); cache state
- *       is {@code served-locally}, {@code queried-upstream}, {@code served-from-cache}, {@code
+ *       {@code ls-refs} (also a protocol v0/v1 ref advertisement), {@code fetch} (also a v0/v1
+ *       upload-pack request) or {@code not-a-command} (v2 info/refs, refusals); cache state is
+ *       {@code served-locally}, {@code queried-upstream}, {@code served-from-cache}, {@code
  *       served-stale} or {@code none}; status is {@code ok} or the lower-case {@link Status}
  *   <li>{@code outbound.ls-refs.ok|error} (timer): upstream ls-refs calls
  *   <li>{@code outbound.fetch.ok|error} (timer): mirror fetches from the upstream

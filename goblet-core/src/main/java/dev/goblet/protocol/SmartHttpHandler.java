@@ -199,24 +199,18 @@ public final class SmartHttpHandler {
     response.setHeader("Content-Type", RESULT_TYPE);
     response.setHeader("Cache-Control", "no-cache");
     List<String> protocol = protocolParameters(request);
-    ErrorWriter errorPacket = message -> writeError(response, message);
-    if (ProtocolVersion.of(protocol) != ProtocolVersion.V2) {
-      V0Request fetchV0;
-      try {
-        fetchV0 = V0Request.parse(body);
-      } catch (GobletException e) {
-        refuse(response, e);
-        return false;
-      }
-      run(
-          request,
-          Command.FETCH,
-          () ->
-              servedFrom(
-                  fetch.fetchV0(mirrors.open(upstream), fetchV0, protocol, response.body())),
-          errorPacket);
-      return false;
+    if (ProtocolVersion.of(protocol) == ProtocolVersion.V2) {
+      commandsV2(request, response, upstream, protocol, body);
+    } else {
+      fetchV0(request, response, upstream, protocol, body);
     }
+    return false;
+  }
+
+  /** Runs the commands of a v2 request in order, stopping at the first that fails. */
+  private void commandsV2(
+      GitRequest request, GitResponse response, URI upstream, List<String> protocol, byte[] body)
+      throws IOException {
     List<Command> commands;
     try {
       commands = CommandReader.read(body);
@@ -230,7 +224,7 @@ public final class SmartHttpHandler {
       }
     } catch (GobletException e) {
       refuse(response, e);
-      return false;
+      return;
     }
     for (Command command : commands) {
       Step step =
@@ -243,11 +237,30 @@ public final class SmartHttpHandler {
               : () ->
                   servedFrom(
                       fetch.fetch(mirrors.open(upstream), command, protocol, response.body()));
-      if (!run(request, command.name(), step, errorPacket)) {
-        return false;
+      if (!run(request, command.name(), step, message -> writeError(response, message))) {
+        return;
       }
     }
-    return false;
+  }
+
+  /** Answers one stateless v0/v1 upload-pack request (a negotiation round, or the pack). */
+  private void fetchV0(
+      GitRequest request, GitResponse response, URI upstream, List<String> protocol, byte[] body)
+      throws IOException {
+    V0Request fetchRequest;
+    try {
+      fetchRequest = V0Request.parse(body);
+    } catch (GobletException e) {
+      refuse(response, e);
+      return;
+    }
+    run(
+        request,
+        Command.FETCH,
+        () ->
+            servedFrom(
+                fetch.fetchV0(mirrors.open(upstream), fetchRequest, protocol, response.body())),
+        message -> writeError(response, message));
   }
 
   /** One command's work; returns its cache state (see {@code GobletMetrics}). */
