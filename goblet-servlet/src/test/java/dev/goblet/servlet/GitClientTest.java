@@ -11,9 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,19 +151,9 @@ class GitClientTest {
 
   @Test
   void concurrentColdV0ClonesShareTheUpstreamFetch() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<GitCli.Result>> clones = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        String[] clone = withVersion(0, "clone", proxyUrl(), harness.dir("cold-" + i).toString());
-        clones.add(pool.submit(() -> git.run(tmp, clone)));
-      }
-      for (Future<GitCli.Result> clone : clones) {
-        GitCli.Result result = clone.get();
-        assertThat(result.exitCode()).as(result.stderr()).isZero();
-      }
-    } finally {
-      pool.shutdownNow();
+    for (GitCli.Result result :
+        harness.cloneConcurrently("owner/repo", 8, "-c", "protocol.version=0")) {
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
     }
     assertThat(harness.upstream().fetchCount()).isBetween(1L, 2L);
   }

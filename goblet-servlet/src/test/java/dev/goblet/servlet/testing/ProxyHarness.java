@@ -10,7 +10,13 @@ import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,6 +29,7 @@ public final class ProxyHarness implements AutoCloseable {
   private final Path upstreamRoot;
   private final GitUpstreamServer upstream;
   private final MetricRegistry metrics = new MetricRegistry();
+  private final AtomicInteger concurrentClones = new AtomicInteger();
   private GobletProxy proxy;
   private JettyServer jetty;
   private ServerConfig config;
@@ -143,6 +150,37 @@ public final class ProxyHarness implements AutoCloseable {
    */
   public String proxyUrl(String name) {
     return jetty.baseUrl() + "/" + upstream.baseUrl().substring("http://".length()) + "/" + name;
+  }
+
+  /**
+   * Clones {@code name} through the proxy with {@code clients} git processes at once and waits
+   * for all of them.
+   *
+   * @param name the repository name on the upstream
+   * @param clients how many clones run at the same time
+   * @param gitOptions options before {@code clone}, such as {@code -c protocol.version=0}
+   * @return each clone's result; clones go to fresh directories below {@link #dir}
+   * @throws Exception when a clone cannot be run
+   */
+  public List<GitCli.Result> cloneConcurrently(String name, int clients, String... gitOptions)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<GitCli.Result>> clones = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        List<String> args = new ArrayList<>(List.of(gitOptions));
+        String dir = dir("concurrent-" + concurrentClones.incrementAndGet()).toString();
+        args.addAll(List.of("clone", proxyUrl(name), dir));
+        clones.add(pool.submit(() -> git.run(root, args.toArray(String[]::new))));
+      }
+      List<GitCli.Result> results = new ArrayList<>();
+      for (Future<GitCli.Result> clone : clones) {
+        results.add(clone.get());
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** @return the proxy's base URL */
