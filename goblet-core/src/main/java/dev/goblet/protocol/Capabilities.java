@@ -11,8 +11,10 @@ import org.eclipse.jgit.transport.PacketLineOut;
  * GET info/refs} with, without asking the upstream. It lists only what the proxy serves: ls-refs
  * (relayed or cached) and fetch (JGit's UploadPack on the mirror, with shallow and filter turned
  * on). For protocol v0/v1, the capabilities on the first line of the ref advertisement: those
- * JGit's UploadPack honours for a stateless POST on the mirror, plus {@code deepen-relative}, which
- * the proxy translates (see {@code DeepenRelative}).
+ * JGit's UploadPack honours for a stateless POST on the mirror, plus what the proxy adds to it:
+ * {@code deepen-relative}, which it translates (see {@code DeepenRelative}), and {@code
+ * deepen-since} and {@code deepen-not}, whose first stateless round UploadPack cannot answer alone
+ * (see {@code FetchHandler}).
  *
  * <p>{@code ref-in-want} is deliberately not advertised: with it, {@code git fetch} asks for a ref
  * by name, and the mirror's value of that ref may be older than the upstream's. Without it, clients

@@ -5,18 +5,23 @@ import dev.goblet.Status;
 import dev.goblet.repository.Mirror;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.UploadPack;
+import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
 
 /**
  * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
@@ -37,6 +42,9 @@ public final class FetchHandler {
      */
     default void served(boolean servedLocally, Duration waited) {}
   }
+
+  /** The pkt-line UploadPack ends a negotiation round without common commits with. */
+  private static final byte[] NAK = "0008NAK\n".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamGate gate;
   private final Duration waitLimit;
@@ -116,8 +124,37 @@ public final class FetchHandler {
               DeepenRelative.absoluteDepth(
                   mirror.repository(), request.wants(), request.shallows(), request.depth()));
     }
-    uploadPack(mirror, body, protocolParameters, out, true);
+    if (request.isShallowListRound()) {
+      shallowListRound(mirror, request, protocolParameters, out);
+    } else {
+      uploadPack(mirror, body, protocolParameters, out, true);
+    }
     return local;
+  }
+
+  /**
+   * Answers the round in which a stateless v0 client with {@code deepen-since} or {@code
+   * deepen-not} asks only for its new shallow list. UploadPack accepts such a request for {@code
+   * deepen <n>} alone; for the others it fails reading the haves. Given an empty have section it
+   * answers the shallow list followed by a {@code NAK}, which this round must not carry: the NAK
+   * is dropped.
+   */
+  private void shallowListRound(
+      Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
+      throws GobletException, IOException {
+    ByteArrayOutputStream answer = new ByteArrayOutputStream();
+    try {
+      uploadPack(mirror, request.withEmptyHaves(), protocolParameters, answer, true);
+    } finally {
+      byte[] bytes = answer.toByteArray();
+      int length = bytes.length;
+      if (length >= NAK.length
+          && Arrays.equals(bytes, length - NAK.length, length, NAK, 0, NAK.length)) {
+        length -= NAK.length;
+      }
+      out.write(bytes, 0, length);
+      out.flush();
+    }
   }
 
   /**
@@ -154,6 +191,15 @@ public final class FetchHandler {
         uploadPack.setAdvertisedRefs(null);
       }
       uploadPack.upload(new ByteArrayInputStream(request), out, null);
+    } catch (UploadPackInternalServerErrorException e) {
+      // UploadPack has written an ERR packet: its message for a protocol error (a bad request),
+      // "internal server error" otherwise. Send it rather than letting the container answer 500.
+      out.flush();
+      Throwable cause = e.getCause();
+      if (cause instanceof PackProtocolException) {
+        throw new AnsweredException(Status.BAD_REQUEST, cause.getMessage(), e);
+      }
+      throw new AnsweredException(Status.INTERNAL, "upload-pack failed on the mirror", e);
     } finally {
       packSlots.release();
     }

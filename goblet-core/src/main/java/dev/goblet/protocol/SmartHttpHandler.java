@@ -292,7 +292,9 @@ public final class SmartHttpHandler {
       if (e.status().isServerError()) {
         errors.report(request, e);
       }
-      onError.write(e.getMessage());
+      if (!(e instanceof AnsweredException)) {
+        onError.write(e.getMessage());
+      }
       return false;
     }
   }

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +39,7 @@ final class V0Request {
   private static final String SHALLOW = "shallow ";
   private static final String DEEPEN = "deepen ";
   private static final String DEEPEN_SINCE = "deepen-since ";
+  private static final String DEEPEN_NOT = "deepen-not ";
   private static final String DEEPEN_RELATIVE = "deepen-relative";
 
   /** The body's pkt-line payloads without their newline; a flush is {@link PacketLineIn#isEnd}. */
@@ -48,6 +50,7 @@ final class V0Request {
   private final List<ObjectId> shallows;
   private final int depth;
   private final boolean deepenRelative;
+  private final boolean shallowListRound;
 
   private V0Request(
       List<String> lines,
@@ -55,13 +58,15 @@ final class V0Request {
       List<ObjectId> wants,
       List<ObjectId> shallows,
       int depth,
-      boolean deepenRelative) {
+      boolean deepenRelative,
+      boolean shallowListRound) {
     this.lines = lines;
     this.body = body;
     this.wants = List.copyOf(wants);
     this.shallows = List.copyOf(shallows);
     this.depth = depth;
     this.deepenRelative = deepenRelative;
+    this.shallowListRound = shallowListRound;
   }
 
   /**
@@ -92,9 +97,13 @@ final class V0Request {
     List<String> shallowValues = new ArrayList<>();
     int depth = 0;
     boolean deepenRelative = false;
-    for (String line : lines) {
+    boolean deepenByTimeOrRef = false;
+    int flush = lines.size();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
       if (PacketLineIn.isEnd(line)) {
-        break; // the wants section ends at the first flush
+        flush = i; // the wants section ends at the first flush
+        break;
       }
       if (line.startsWith(WANT)) {
         String[] parts = line.substring(WANT.length()).split(" ");
@@ -106,6 +115,9 @@ final class V0Request {
         depth = WireValues.positive(line.substring(DEEPEN.length()), "deepen");
       } else if (line.startsWith(DEEPEN_SINCE)) {
         WireValues.positive(line.substring(DEEPEN_SINCE.length()), "deepen-since");
+        deepenByTimeOrRef = true;
+      } else if (line.startsWith(DEEPEN_NOT)) {
+        deepenByTimeOrRef = true;
       }
     }
     return new V0Request(
@@ -114,7 +126,8 @@ final class V0Request {
         WireValues.objectIds(wantValues, "want"),
         WireValues.objectIds(shallowValues, "shallow"),
         depth,
-        deepenRelative);
+        deepenRelative,
+        deepenByTimeOrRef && depth == 0 && flush == lines.size() - 1);
   }
 
   /** @return the wanted object ids, in order */
@@ -135,6 +148,23 @@ final class V0Request {
   /** @return whether the client asked for {@code deepen-relative} (git fetch --deepen) */
   boolean isDeepenRelative() {
     return deepenRelative;
+  }
+
+  /**
+   * @return whether this is the round in which a client deepening by time or by ref ({@code
+   *     deepen-since}, {@code deepen-not}) asks only for its new shallow list: the request ends
+   *     with the flush after the wants, with no have section
+   */
+  boolean isShallowListRound() {
+    return shallowListRound;
+  }
+
+  /** @return the request with an empty have section (a flush) after its wants */
+  byte[] withEmptyHaves() {
+    byte[] flush = "0000".getBytes(StandardCharsets.US_ASCII);
+    byte[] withFlush = Arrays.copyOf(body, body.length + flush.length);
+    System.arraycopy(flush, 0, withFlush, body.length, flush.length);
+    return withFlush;
   }
 
   /** @return the request body exactly as the client sent it (decoded) */

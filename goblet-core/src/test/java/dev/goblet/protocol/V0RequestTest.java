@@ -65,6 +65,26 @@ class V0RequestTest {
   }
 
   @Test
+  void theShallowListRoundOfADeepenByTimeOrRefIsRecognisedAndGetsAnEmptyHaveSection()
+      throws Exception {
+    String want = PktLine.of("want " + A + " " + CAPS + "\n");
+    for (String deepen : new String[] {"deepen-since 1700000000\n", "deepen-not refs/tags/v1\n"}) {
+      String round = want + PktLine.of(deepen) + PktLine.FLUSH;
+      V0Request request = V0Request.parse(bytes(round));
+      assertThat(request.isShallowListRound()).as(deepen).isTrue();
+      assertThat(request.withEmptyHaves()).isEqualTo(bytes(round + PktLine.FLUSH));
+      // The later rounds carry haves or done.
+      assertThat(V0Request.parse(bytes(round + PktLine.of("done\n"))).isShallowListRound())
+          .isFalse();
+    }
+    // deepen <n> alone is answered by UploadPack as it is.
+    assertThat(
+            V0Request.parse(bytes(want + PktLine.of("deepen 1\n") + PktLine.FLUSH))
+                .isShallowListRound())
+        .isFalse();
+  }
+
+  @Test
   void anEmptyBodyHasNoWants() throws Exception {
     assertThat(V0Request.parse(new byte[0]).wants()).isEmpty();
   }

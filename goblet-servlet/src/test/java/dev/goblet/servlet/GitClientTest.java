@@ -122,6 +122,34 @@ class GitClientTest {
 
   @ParameterizedTest(name = "protocol v{0}")
   @ValueSource(ints = {0, 1, 2})
+  void shallowSinceAndShallowExcludeGiveWhatTheUpstreamGives(int version) {
+    repo.tag("old", "main~5", false);
+    repo.tag("older", "main~9", false);
+    String[][] cloneThenFetch = {
+      {"--shallow-since=" + commitTime("main~5"), "--shallow-since=" + commitTime("main~9")},
+      {"--shallow-exclude=old", "--shallow-exclude=older"}
+    };
+    for (int i = 0; i < cloneThenFetch.length; i++) {
+      String[] options = cloneThenFetch[i];
+      Path viaProxy = harness.dir("proxy-" + i);
+      Path direct = harness.dir("direct-" + i);
+      gitV(version, tmp, "clone", options[0], harness.directUrl("owner/repo"), direct.toString());
+      gitV(version, tmp, "clone", options[0], proxyUrl(), viaProxy.toString());
+      List<String> cloned = commits(viaProxy);
+      assertThat(cloned).as(options[0]).isEqualTo(commits(direct)).hasSizeBetween(5, 6);
+      gitV(version, direct, "fetch", options[1], "origin", "main");
+      gitV(version, viaProxy, "fetch", options[1], "origin", "main");
+      assertThat(commits(viaProxy)).as(options[1]).isEqualTo(commits(direct))
+          .hasSizeGreaterThan(cloned.size());
+    }
+  }
+
+  private String commitTime(String rev) {
+    return git.runOk(repo.dir(), "log", "-1", "--format=%ct", rev).stdout().trim();
+  }
+
+  @ParameterizedTest(name = "protocol v{0}")
+  @ValueSource(ints = {0, 1, 2})
   void lsRemoteEqualsTheUpstreams(int version) {
     String viaProxy = gitV(version, tmp, "ls-remote", "--symref", proxyUrl()).stdout();
     String direct =
@@ -230,6 +258,10 @@ class GitClientTest {
   private List<String> refs(Path repository) {
     return git.runOk(repository, "for-each-ref", "--format=%(objectname) %(refname)").stdout()
         .lines().sorted().toList();
+  }
+
+  private List<String> commits(Path repository) {
+    return git.runOk(repository, "rev-list", "--all").stdout().lines().sorted().toList();
   }
 
   private List<String> objects(Path repository) {

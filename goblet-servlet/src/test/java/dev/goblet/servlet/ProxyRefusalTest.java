@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +101,24 @@ class ProxyRefusalTest {
     HttpResponse<String> response = post(uploadPackPath(), fetch.getBytes(), null);
     assertThat(response.body()).contains("ERR invalid object id in shallow: qqqq")
         .doesNotContain("internal");
+  }
+
+  @Test
+  void aRequestUploadPackRejectsGetsItsErrPacketNotAnHttp500() throws Exception {
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
+    String main = git.runOk(harness.dir("warm"), "rev-parse", "HEAD").stdout().trim();
+    // Excluding everything the client wants leaves no commit to send: a protocol error.
+    String v2 =
+        PktLine.of("command=fetch\n") + PktLine.DELIM + PktLine.of("want " + main + "\n")
+            + PktLine.of("deepen-not refs/heads/main\n") + PktLine.of("done\n") + PktLine.FLUSH;
+    String v0 =
+        PktLine.of("want " + main + " multi_ack_detailed side-band-64k\n")
+            + PktLine.of("deepen-not refs/heads/main\n") + PktLine.FLUSH + PktLine.of("done\n");
+    for (HttpResponse<String> response :
+        List.of(post(uploadPackPath(), v2.getBytes(), null), postV0(v0))) {
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("ERR No commits selected for shallow request");
+    }
   }
 
   @Test
