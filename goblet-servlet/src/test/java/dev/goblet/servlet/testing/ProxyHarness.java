@@ -10,6 +10,7 @@ import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +63,28 @@ public final class ProxyHarness implements AutoCloseable {
   }
 
   /**
-   * @param suffix a timer name below the proxy's metric prefix, such as {@code
+   * How many times the running proxy updated some timers, waiting up to 10 s until that is at least
+   * {@code atLeast}: the proxy records a command once its last byte is written, so a client can be
+   * done a moment before the timer is.
+   *
+   * @param atLeast the count to wait for
+   * @param suffixes timer names below the proxy's metric prefix, such as {@code
    *     inbound.fetch.served-locally.ok}
-   * @return how many times the running proxy updated it, counted in the harness's registry
+   * @return the timers' summed counts (below {@code atLeast} only if the wait ran out)
+   * @throws InterruptedException when interrupted while waiting
    */
-  public long timerCount(String suffix) {
-    return proxy.metricRegistry().timer(proxy.metricName(suffix)).getCount();
+  public long timerCount(long atLeast, String... suffixes) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      long count = 0;
+      for (String suffix : suffixes) {
+        count += proxy.metricRegistry().timer(proxy.metricName(suffix)).getCount();
+      }
+      if (count >= atLeast || System.nanoTime() > deadline) {
+        return count;
+      }
+      Thread.sleep(10);
+    }
   }
 
   /**
