@@ -6,7 +6,7 @@ import dev.goblet.cache.LsRefsCache;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
-import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.CacheRootLock;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
@@ -59,7 +59,7 @@ public final class GobletProxy implements AutoCloseable {
   private final UpstreamGate gate;
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
-  private final ProtocolV2Handler handler;
+  private final SmartHttpHandler handler;
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
@@ -138,7 +138,7 @@ public final class GobletProxy implements AutoCloseable {
             config.maxConcurrentPackGenerations(),
             metrics);
     this.handler =
-        new ProtocolV2Handler(
+        new SmartHttpHandler(
             config.requestAuthorizer(),
             config.urlCanonicalizer(),
             mirrors,

@@ -11,7 +11,7 @@ import dev.goblet.Status;
 import dev.goblet.backup.Backups;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
-import dev.goblet.protocol.ProtocolV2Handler;
+import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.MirrorContext;
 import java.time.Duration;
 import java.util.Locale;
@@ -25,8 +25,9 @@ import java.util.function.IntSupplier;
  *
  * <ul>
  *   <li>{@code inbound.<command>.<cache state>.<status>} (timer): client commands; command is
- *       {@code ls-refs}, {@code fetch} or {@code not-a-command} (info/refs, refusals); cache state
- *       is {@code served-locally}, {@code queried-upstream}, {@code served-from-cache}, {@code
+ *       {@code ls-refs} (also a protocol v0/v1 ref advertisement), {@code fetch} (also a v0/v1
+ *       upload-pack request) or {@code not-a-command} (v2 info/refs, refusals); cache state is
+ *       {@code served-locally}, {@code queried-upstream}, {@code served-from-cache}, {@code
  *       served-stale} or {@code none}; status is {@code ok} or the lower-case {@link Status}
  *   <li>{@code outbound.ls-refs.ok|error} (timer): upstream ls-refs calls
  *   <li>{@code outbound.fetch.ok|error} (timer): mirror fetches from the upstream
@@ -52,7 +53,7 @@ public final class GobletMetrics
     implements LsRefsHandler.Listener,
         FetchHandler.Listener,
         MirrorContext.FetchListener,
-        ProtocolV2Handler.Listener,
+        SmartHttpHandler.Listener,
         Backups.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 final class FetchArguments {
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}");
-  private static final Pattern NUMBER = Pattern.compile("[0-9]{1,9}");
+  private static final Pattern NUMBER = Pattern.compile("[0-9]{1,18}"); // deepen-since: epoch secs
   private static final Set<String> FLAGS =
       Set.of(
           "done", "thin-pack", "no-progress", "include-tag", "ofs-delta", "sideband-all",
@@ -39,13 +39,9 @@ final class FetchArguments {
           };
       if (!ok) {
         throw new GobletException(
-            Status.BAD_REQUEST, "malformed fetch argument '" + printable(argument) + "'");
+            Status.BAD_REQUEST,
+            "malformed fetch argument '" + WireValues.printable(argument, 60) + "'");
       }
     }
-  }
-
-  private static String printable(String value) {
-    String shown = value.length() > 60 ? value.substring(0, 60) + "..." : value;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }

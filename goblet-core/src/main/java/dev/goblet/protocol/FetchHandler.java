@@ -5,10 +5,13 @@ import dev.goblet.Status;
 import dev.goblet.repository.Mirror;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,15 +22,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
 
 /**
- * Serves a protocol v2 {@code fetch} from the mirror with JGit's {@link UploadPack} (which handles
- * haves, shallow, filters and everything else), after making sure the mirror has every want: when
- * it does not, the request shares the mirror's upstream fetch and waits for it to end — no polling.
- * Thread-safe.
+ * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
+ * from the mirror with JGit's {@link UploadPack} (which handles haves, shallow, filters and
+ * everything else), after making sure the mirror has every want: when it does not, the request
+ * shares the mirror's upstream fetch and waits for it to end — no polling. {@code deepen-relative},
+ * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
 public final class FetchHandler {
   /** Told how a fetch was served; must be fast and not throw. */
@@ -41,6 +46,9 @@ public final class FetchHandler {
      */
     default void served(boolean servedLocally, Duration waited) {}
   }
+
+  /** The pkt-line UploadPack ends a negotiation round without common commits with. */
+  private static final byte[] NAK = "0008NAK\n".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamGate gate;
   private final Duration waitLimit;
@@ -62,6 +70,8 @@ public final class FetchHandler {
   }
 
   /**
+   * Serves a protocol v2 {@code fetch}.
+   *
    * @param mirror the repository's mirror
    * @param command the client's fetch command
    * @param protocolParameters the client's {@code Git-Protocol} header values, such as {@code
@@ -74,21 +84,81 @@ public final class FetchHandler {
   public boolean fetch(
       Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    boolean local = ensureObjects(mirror, wants(command));
-    acquirePackSlot();
-    try {
-      UploadPack uploadPack = new UploadPack(mirror.repository());
-      uploadPack.setBiDirectionalPipe(false);
-      uploadPack.setExtraParameters(protocolParameters);
-      uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
-      uploadPack.upload(new ByteArrayInputStream(command.encode()), out, null);
-    } catch (UploadPackInternalServerErrorException e) {
-      // JGit has already answered "ERR internal server error"; record the failure.
-      throw new GobletException(Status.INTERNAL, "the mirror could not serve the fetch", e);
-    } finally {
-      packSlots.release();
+    List<ObjectId> wants = wants(command);
+    boolean relative = command.arguments().contains(DeepenRelative.KEYWORD);
+    List<ObjectId> shallows =
+        relative
+            ? WireValues.objectIds(command.argumentValues("shallow "), "shallow")
+            : List.of();
+    List<String> depths = command.argumentValues("deepen ");
+    int depth =
+        relative && !depths.isEmpty()
+            ? WireValues.positive(depths.get(depths.size() - 1), "deepen")
+            : 0;
+    boolean local = ensureObjects(mirror, wants);
+    byte[] request = command.encode();
+    if (relative) {
+      int absolute = DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth);
+      request = withAbsoluteDepth(command, absolute).encode();
+    }
+    uploadPack(mirror, request, protocolParameters, out, false);
+    return local;
+  }
+
+  /**
+   * Serves one stateless protocol v0/v1 upload-pack request (one negotiation round, or the last
+   * one and the pack).
+   *
+   * @param mirror the repository's mirror
+   * @param request the client's request
+   * @param protocolParameters the client's {@code Git-Protocol} header values, possibly none
+   * @param out the response body
+   * @return whether the mirror had every want without waiting for the upstream
+   * @throws GobletException when the wants cannot be had; nothing was written then
+   * @throws IOException when writing the answer fails
+   */
+  boolean fetchV0(
+      Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
+      throws GobletException, IOException {
+    boolean local = ensureObjects(mirror, request.wants());
+    byte[] body = request.body();
+    if (request.isDeepenRelative()) {
+      body =
+          request.withAbsoluteDepth(
+              DeepenRelative.absoluteDepth(
+                  mirror.repository(), request.wants(), request.shallows(), request.depth()));
+    }
+    if (request.isShallowListRound()) {
+      shallowListRound(mirror, request, protocolParameters, out);
+    } else {
+      uploadPack(mirror, body, protocolParameters, out, true);
     }
     return local;
+  }
+
+  /**
+   * Answers the round in which a stateless v0 client with {@code deepen-since} or {@code
+   * deepen-not} asks only for its new shallow list. UploadPack accepts such a request for {@code
+   * deepen <n>} alone; for the others it fails reading the haves. Given an empty have section it
+   * answers the shallow list followed by a {@code NAK}, which this round must not carry: the NAK
+   * is dropped.
+   */
+  private void shallowListRound(
+      Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
+      throws GobletException, IOException {
+    ByteArrayOutputStream answer = new ByteArrayOutputStream();
+    try {
+      uploadPack(mirror, request.withEmptyHaves(), protocolParameters, answer, true);
+    } finally {
+      byte[] bytes = answer.toByteArray();
+      int length = bytes.length;
+      if (length >= NAK.length
+          && Arrays.equals(bytes, length - NAK.length, length, NAK, 0, NAK.length)) {
+        length -= NAK.length;
+      }
+      out.write(bytes, 0, length);
+      out.flush();
+    }
   }
 
   /**
@@ -144,6 +214,53 @@ public final class FetchHandler {
     return missing;
   }
 
+  /**
+   * Runs JGit's UploadPack on the mirror for one stateless request. Any want is accepted (the
+   * upstream advertised it, or the client named an object the mirror has); for v0 the mirror's refs
+   * stand in for the advertisement the client saw, so that {@code include-tag} finds the tags.
+   */
+  private void uploadPack(
+      Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
+      throws GobletException, IOException {
+    acquirePackSlot();
+    try {
+      UploadPack uploadPack = new UploadPack(mirror.repository());
+      uploadPack.setBiDirectionalPipe(false);
+      uploadPack.setExtraParameters(protocolParameters);
+      uploadPack.setRequestPolicy(UploadPack.RequestPolicy.ANY);
+      if (v0) {
+        uploadPack.setAdvertisedRefs(null);
+      }
+      uploadPack.upload(new ByteArrayInputStream(request), out, null);
+    } catch (UploadPackInternalServerErrorException e) {
+      // UploadPack has written an ERR packet: its message for a protocol error (a bad request),
+      // "internal server error" otherwise. Send it rather than letting the container answer 500.
+      out.flush();
+      Throwable cause = e.getCause();
+      if (cause instanceof PackProtocolException) {
+        throw new AnsweredException(Status.BAD_REQUEST, cause.getMessage(), e);
+      }
+      throw new AnsweredException(Status.INTERNAL, "upload-pack failed on the mirror", e);
+    } finally {
+      packSlots.release();
+    }
+  }
+
+  /**
+   * @return the command with {@code deepen <absolute>} and without {@code deepen-relative}
+   */
+  private static Command withAbsoluteDepth(Command command, int absolute) {
+    List<String> arguments = new ArrayList<>(command.arguments().size());
+    for (String argument : command.arguments()) {
+      if (argument.startsWith("deepen ")) {
+        arguments.add("deepen " + absolute);
+      } else if (!argument.equals(DeepenRelative.KEYWORD)) {
+        arguments.add(argument);
+      }
+    }
+    return new Command(command.name(), command.capabilities(), arguments);
+  }
+
   private void await(CompletableFuture<Void> fetch) throws GobletException {
     try {
       fetch.get(waitLimit.toMillis(), TimeUnit.MILLISECONDS);
@@ -177,14 +294,12 @@ public final class FetchHandler {
   /**
    * @param command a fetch command
    * @return its wanted object ids
-   * @throws GobletException ({@link Status#BAD_REQUEST}) for a malformed argument
+   * @throws GobletException ({@link Status#BAD_REQUEST}) for a malformed argument, before anything
+   *     is looked up
    */
   public static List<ObjectId> wants(Command command) throws GobletException {
     FetchArguments.check(command);
-    List<ObjectId> wants = new ArrayList<>();
-    for (String value : command.argumentValues("want ")) {
-      wants.add(ObjectId.fromString(value));
-    }
-    return wants;
+    return WireValues.objectIds(command.argumentValues("want "), "want");
   }
+
 }

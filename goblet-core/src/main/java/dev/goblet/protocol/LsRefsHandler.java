@@ -71,6 +71,14 @@ public final class LsRefsHandler {
     default void upstreamCall(boolean ok, Duration latency) {}
   }
 
+  /**
+   * The listing of every ref, with symrefs and peeled tags: what a protocol v0 ref advertisement
+   * shows, and what lets the cache answer any later ls-refs.
+   */
+  private static final Command ALL_REFS =
+      new Command(
+          Command.LS_REFS, List.of("agent=" + Capabilities.AGENT), List.of("symrefs", "peel"));
+
   private final UpstreamClient client;
   private final UpstreamGate gate;
   private final LsRefsCache cache;
@@ -149,6 +157,20 @@ public final class LsRefsHandler {
       throw new GobletException(Status.UNAVAILABLE, unavailableReason(upstream, null));
     }
     return fromCache(upstream, key, args, failure);
+  }
+
+  /**
+   * Lists every ref (with symrefs and peeled tags), under the same rules as a client's ls-refs:
+   * from the upstream, or from the cache when it fails. Protocol v0/v1 ref advertisements are built
+   * from it.
+   *
+   * @param upstream the canonical upstream repository
+   * @return the answer
+   * @throws GobletException when neither the upstream nor the cache can answer
+   * @throws IOException when the mirror cannot be opened
+   */
+  public Answer allRefs(URI upstream) throws GobletException, IOException {
+    return lsRefs(upstream, ALL_REFS);
   }
 
   private Answer fromCache(URI upstream, String key, LsRefsArgs args, UpstreamException failure)
@@ -275,14 +297,10 @@ public final class LsRefsHandler {
               if (!gate.mayCall(upstream)) {
                 return;
               }
-              Command full =
-                  new Command(
-                      Command.LS_REFS,
-                      List.of("agent=" + Capabilities.AGENT),
-                      List.of("symrefs", "peel"));
-              List<String> lines = client.lsRefs(upstream, full);
+              List<String> lines = client.lsRefs(upstream, ALL_REFS);
               gate.recordSuccess(upstream);
-              cache.put(key, upstream, LsRefsArgs.parse(full.arguments()), stripNewlines(lines));
+              cache.put(
+                  key, upstream, LsRefsArgs.parse(ALL_REFS.arguments()), stripNewlines(lines));
             } catch (UpstreamException e) {
               if (e.isOutage()) {
                 gate.recordFailure(upstream, e.getMessage());

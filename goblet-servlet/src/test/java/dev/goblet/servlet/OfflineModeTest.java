@@ -17,9 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -142,20 +139,8 @@ class OfflineModeTest {
     startProxy();
     cloneThroughProxy("warm");
     harness.upstream().stop();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<GitCli.Result>> clones = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        Path dir = harness.dir("outage-" + i);
-        clones.add(
-            pool.submit(() -> git.run(tmp, "clone", harness.proxyUrl("owner/repo"), dir.toString())));
-      }
-      for (Future<GitCli.Result> clone : clones) {
-        GitCli.Result result = clone.get();
-        assertThat(result.exitCode()).as(result.stderr()).isZero();
-      }
-    } finally {
-      pool.shutdownNow();
+    for (GitCli.Result result : harness.cloneConcurrently("owner/repo", 8)) {
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
     }
   }
 

@@ -7,11 +7,7 @@ import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,20 +128,8 @@ class ProxyEndToEndTest {
   void concurrentColdClonesShareUpstreamFetches() throws Exception {
     harness.newRepo("owner/repo").commitMany("main", 50, 3);
     harness.startProxy();
-    ExecutorService pool = Executors.newFixedThreadPool(10);
-    try {
-      List<Future<GitCli.Result>> clones = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        Path dir = harness.dir("clone-" + i);
-        clones.add(
-            pool.submit(() -> git.run(tmp, "clone", harness.proxyUrl("owner/repo"), dir.toString())));
-      }
-      for (Future<GitCli.Result> clone : clones) {
-        GitCli.Result result = clone.get();
-        assertThat(result.exitCode()).as(result.stderr()).isZero();
-      }
-    } finally {
-      pool.shutdownNow();
+    for (GitCli.Result result : harness.cloneConcurrently("owner/repo", 10)) {
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
     }
     assertThat(harness.upstream().fetchCount()).isBetween(1L, 2L);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
+import dev.goblet.testing.PktLine;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,15 +70,64 @@ class ProxyRefusalTest {
   }
 
   @Test
-  void protocolV0IsRefusedWithTheOriginalsMessage() throws Exception {
-    GitCli.Result result =
-        git.run(tmp, "-c", "protocol.version=0", "ls-remote", harness.proxyUrl("owner/repo"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("accepts only Git protocol v2");
+  void malformedProtocolV0RequestsGetAnErrPacket() throws Exception {
+    String badWant = "want " + "z".repeat(40) + " multi_ack_detailed\n";
+    HttpResponse<String> response =
+        postV0(PktLine.of(badWant) + PktLine.FLUSH + PktLine.of("done\n"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("ERR invalid object id in want: zzzz");
 
-    HttpResponse<String> response = get(infoRefsPath(), null);
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.body()).contains("accepts only Git protocol v2");
+    String want = "want " + "a".repeat(40) + "\n";
+    HttpResponse<String> badDepth =
+        postV0(PktLine.of(want) + PktLine.of("deepen -3\n") + PktLine.FLUSH);
+    assertThat(badDepth.body()).contains("ERR invalid number in deepen: -3");
+
+    HttpResponse<String> truncated = postV0("0032want aaaa");
+    assertThat(truncated.body()).contains("ERR truncated request");
+
+    HttpResponse<String> delimiter = postV0(PktLine.of(want) + PktLine.DELIM);
+    assertThat(delimiter.body()).contains("ERR malformed request: a delimiter");
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  @Test
+  void aMalformedV2DeepenRelativeFetchGetsAClearErrPacketNotAnInternalError() throws Exception {
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
+    String main = git.runOk(harness.dir("warm"), "rev-parse", "HEAD").stdout().trim();
+    String fetch =
+        PktLine.of("command=fetch\n") + PktLine.DELIM + PktLine.of("want " + main + "\n")
+            + PktLine.of("shallow " + "q".repeat(40) + "\n") + PktLine.of("deepen 2\n")
+            + PktLine.of("deepen-relative\n") + PktLine.of("done\n") + PktLine.FLUSH;
+    HttpResponse<String> response = post(uploadPackPath(), fetch.getBytes(), null);
+    assertThat(response.body()).contains("ERR malformed fetch argument 'shallow qqqq")
+        .doesNotContain("internal");
+  }
+
+  @Test
+  void aRequestUploadPackRejectsGetsItsErrPacketNotAnHttp500() throws Exception {
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
+    String main = git.runOk(harness.dir("warm"), "rev-parse", "HEAD").stdout().trim();
+    // Excluding everything the client wants leaves no commit to send: a protocol error.
+    String v2 =
+        PktLine.of("command=fetch\n") + PktLine.DELIM + PktLine.of("want " + main + "\n")
+            + PktLine.of("deepen-not refs/heads/main\n") + PktLine.of("done\n") + PktLine.FLUSH;
+    String v0 =
+        PktLine.of("want " + main + " multi_ack_detailed side-band-64k\n")
+            + PktLine.of("deepen-not refs/heads/main\n") + PktLine.FLUSH + PktLine.of("done\n");
+    for (HttpResponse<String> response :
+        List.of(post(uploadPackPath(), v2.getBytes(), null), postV0(v0))) {
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("ERR No commits selected for shallow request");
+    }
+  }
+
+  @Test
+  void aProtocolV0WantTheUpstreamLacksGetsAnErrPacket() throws Exception {
+    String want = "want " + "1".repeat(40) + " multi_ack_detailed side-band-64k\n";
+    HttpResponse<String> response =
+        postV0(PktLine.of(want) + PktLine.FLUSH + PktLine.of("done\n"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).contains("ERR the upstream does not have object 1111");
   }
 
   @Test
@@ -125,11 +176,6 @@ class ProxyRefusalTest {
     assertThat(response.statusCode()).isEqualTo(413);
   }
 
-  private String infoRefsPath() {
-    return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
-        + "/info/refs?service=git-upload-pack";
-  }
-
   private String uploadPackPath() {
     return harness.proxyUrl("owner/repo").substring(harness.proxyBaseUrl().length())
         + "/git-upload-pack";
@@ -141,6 +187,16 @@ class ProxyRefusalTest {
       request.header("Git-Protocol", gitProtocol);
     }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+
+  private HttpResponse<String> postV0(String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(harness.proxyBaseUrl() + uploadPackPath()))
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String path, byte[] body, String encoding) throws Exception {

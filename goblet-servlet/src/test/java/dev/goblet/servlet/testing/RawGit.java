@@ -1,14 +1,17 @@
 package dev.goblet.servlet.testing;
 
 import dev.goblet.protocol.Command;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.jgit.transport.PacketLineIn;
 
-/** Sends protocol v2 commands over HTTP by hand, to compare answers byte for byte. */
+/** Sends smart HTTP requests by hand, to compare answers byte for byte. */
 public final class RawGit {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -32,5 +35,39 @@ public final class RawGit {
             .POST(HttpRequest.BodyPublishers.ofByteArray(command.encode()))
             .build();
     return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /**
+   * @param repositoryUrl the repository URL (through the proxy, or directly upstream)
+   * @param gitProtocol the {@code Git-Protocol} header, such as {@code version=1}; {@code null}
+   *     sends none (protocol v0)
+   * @return the HTTP response to {@code GET info/refs?service=git-upload-pack}, with the raw body
+   * @throws Exception when the exchange fails
+   */
+  public static HttpResponse<byte[]> infoRefs(String repositoryUrl, String gitProtocol)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(repositoryUrl + "/info/refs?service=git-upload-pack"))
+            .timeout(Duration.ofSeconds(60));
+    if (gitProtocol != null) {
+      request.header("Git-Protocol", gitProtocol);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /**
+   * @param body a response body made of pkt-lines
+   * @return the payloads, each without its trailing newline, a flush shown as {@code "0000"}
+   * @throws Exception when the body is not well-formed pkt-lines
+   */
+  public static List<String> pktLines(byte[] body) throws Exception {
+    ByteArrayInputStream bytes = new ByteArrayInputStream(body);
+    PacketLineIn in = new PacketLineIn(bytes);
+    List<String> lines = new ArrayList<>();
+    while (bytes.available() > 0) {
+      String line = in.readString();
+      lines.add(PacketLineIn.isEnd(line) ? "0000" : line);
+    }
+    return lines;
   }
 }

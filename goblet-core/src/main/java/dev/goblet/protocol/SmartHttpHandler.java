@@ -12,7 +12,6 @@ import dev.goblet.repository.RepositoryPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,15 +23,26 @@ import java.util.zip.ZipException;
 import org.eclipse.jgit.transport.PacketLineOut;
 
 /**
- * Git smart HTTP, protocol v2, without servlet types: authorizes, canonicalizes, answers {@code GET
- * info/refs} with the capability advertisement and runs the commands of {@code POST
- * git-upload-pack}. Thread-safe.
+ * Git smart HTTP without servlet types, for every protocol version: authorizes, canonicalizes, and
+ * answers {@code GET info/refs} and {@code POST git-upload-pack}.
+ *
+ * <ul>
+ *   <li>Protocol v2 ({@code Git-Protocol: version=2}): the capability advertisement, answered
+ *       locally; then the {@code ls-refs} and {@code fetch} commands of each POST.
+ *   <li>Protocol v0/v1 (no such header, or {@code version=1}; libgit2, JGit's v0 mode, older git):
+ *       the ref advertisement, built from an ls-refs of every ref ({@link LsRefsHandler#allRefs},
+ *       so the upstream call, the offline cache and its rules are those of v2, recorded as {@code
+ *       ls-refs}); then each stateless POST is a fetch from the mirror ({@link FetchHandler},
+ *       recorded as {@code fetch}).
+ * </ul>
+ *
+ * Thread-safe.
  *
  * <p>Errors before the protocol exchange are thrown as {@link GobletException} (the caller answers
  * them with an HTTP status); errors inside it are written as {@code ERR} packets, which {@code git}
  * prints.
  */
-public final class ProtocolV2Handler {
+public final class SmartHttpHandler {
   /** The header telling where an ls-refs answer came from and how old it is. */
   public static final String LS_REFS_SOURCE_HEADER = "X-Goblet-Ls-Refs";
 
@@ -46,8 +56,9 @@ public final class ProtocolV2Handler {
     Listener NONE = (command, cacheState, status, latency) -> {};
 
     /**
-     * @param command {@code ls-refs}, {@code fetch}, or {@code not-a-command} for info/refs and
-     *     requests refused before any command ran
+     * @param command {@code ls-refs} (also a v0/v1 ref advertisement), {@code fetch} (also a v0/v1
+     *     upload-pack request), or {@code not-a-command} for a v2 info/refs and requests refused
+     *     before any command ran
      * @param cacheState where the answer came from (see {@code GobletMetrics})
      * @param status the outcome
      * @param latency how long it took
@@ -77,7 +88,7 @@ public final class ProtocolV2Handler {
    * @param maxBodyBytes the largest decoded request body accepted
    * @param listener told of every command's outcome
    */
-  public ProtocolV2Handler(
+  public SmartHttpHandler(
       RequestAuthorizer authorizer,
       UrlCanonicalizer canonicalizer,
       MirrorManager mirrors,
@@ -127,20 +138,18 @@ public final class ProtocolV2Handler {
       throw new GobletException(
           Status.BAD_REQUEST, "the repository path does not name a repository the proxy can keep");
     }
-    switch (route.endpoint()) {
+    return switch (route.endpoint()) {
       case RECEIVE_PACK ->
           throw new GobletException(
               Status.NOT_IMPLEMENTED,
               "push is not supported by this caching proxy; push to " + upstream + " directly");
       case INFO_REFS -> infoRefs(request, response, upstream);
-      case UPLOAD_PACK -> {
-        return uploadPack(request, response, upstream);
-      }
-    }
-    return true;
+      case UPLOAD_PACK -> uploadPack(request, response, upstream);
+    };
   }
 
-  private void infoRefs(GitRequest request, GitResponse response, URI upstream)
+  /** @return whether no command ran (v2 answers locally; v0/v1 lists the refs) */
+  private boolean infoRefs(GitRequest request, GitResponse response, URI upstream)
       throws GobletException, IOException {
     requireMethod(request, "GET");
     String service = queryParameter(request.query(), "service");
@@ -154,18 +163,31 @@ public final class ProtocolV2Handler {
           Status.BAD_REQUEST,
           "only the smart HTTP service git-upload-pack is served (dumb HTTP is not supported)");
     }
-    requireV2(request);
+    ProtocolVersion version = ProtocolVersion.of(protocolParameters(request));
     response.setStatus(200);
     response.setHeader("Content-Type", ADVERTISEMENT_TYPE);
     response.setHeader("Cache-Control", "no-cache");
-    Capabilities.writeV2(response.body());
+    if (version == ProtocolVersion.V2) {
+      Capabilities.writeV2(response.body());
+      return true;
+    }
+    run(
+        request,
+        Command.LS_REFS,
+        () -> {
+          LsRefsHandler.Answer answer = lsRefs.allRefs(upstream);
+          setSourceHeader(response, answer);
+          V0Advertisement.write(response.body(), answer.lines(), version == ProtocolVersion.V1);
+          return cacheState(answer.source());
+        },
+        message -> V0Advertisement.writeError(response.body(), message));
+    return false;
   }
 
   /** @return whether no command ran (the request was refused as a whole) */
   private boolean uploadPack(GitRequest request, GitResponse response, URI upstream)
       throws GobletException, IOException {
     requireMethod(request, "POST");
-    requireV2(request);
     String contentType = request.header("Content-Type");
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(REQUEST_TYPE)) {
       throw new GobletException(
@@ -184,11 +206,25 @@ public final class ProtocolV2Handler {
     response.setStatus(200);
     response.setHeader("Content-Type", RESULT_TYPE);
     response.setHeader("Cache-Control", "no-cache");
+    if (unreadable != null) {
+      refuse(response, unreadable);
+      return false;
+    }
+    List<String> protocol = protocolParameters(request);
+    if (ProtocolVersion.of(protocol) == ProtocolVersion.V2) {
+      commandsV2(request, response, upstream, protocol, body);
+    } else {
+      fetchV0(request, response, upstream, protocol, body);
+    }
+    return false;
+  }
+
+  /** Runs the commands of a v2 request in order, stopping at the first that fails. */
+  private void commandsV2(
+      GitRequest request, GitResponse response, URI upstream, List<String> protocol, byte[] body)
+      throws IOException {
     List<Command> commands;
     try {
-      if (unreadable != null) {
-        throw unreadable;
-      }
       commands = CommandReader.read(body);
       for (Command command : commands) {
         if (command.name().equals(Command.FETCH)) {
@@ -196,39 +232,98 @@ public final class ProtocolV2Handler {
         } else if (!command.name().equals(Command.LS_REFS)) {
           throw new GobletException(
               Status.BAD_REQUEST,
-              "unsupported command '" + printable(command.name()) + "': the proxy serves ls-refs"
-                  + " and fetch");
+              "unsupported command '" + WireValues.printable(command.name(), 40)
+                  + "': the proxy serves ls-refs and fetch");
         }
       }
     } catch (GobletException e) {
-      writeError(response, e.getMessage());
-      listener.commandDone(NOT_A_COMMAND, "none", e.status(), Duration.ZERO);
-      return false;
+      refuse(response, e);
+      return;
     }
-    List<String> protocol = protocolParameters(request);
     for (Command command : commands) {
-      long start = System.nanoTime();
-      String cacheState = "none";
-      try {
-        if (command.name().equals(Command.LS_REFS)) {
-          LsRefsHandler.Answer answer = lsRefs.lsRefs(upstream, command);
-          cacheState = cacheState(answer.source());
-          writeLsRefs(response, answer);
-        } else {
-          boolean local = fetch.fetch(mirrors.openForRequest(upstream), command, protocol, response.body());
-          cacheState = local ? "served-locally" : "queried-upstream";
-        }
-        listener.commandDone(command.name(), cacheState, Status.OK, since(start));
-      } catch (GobletException e) {
-        listener.commandDone(command.name(), cacheState, e.status(), since(start));
-        if (e.status().isServerError()) {
-          errors.report(request, e);
-        }
-        writeError(response, e.getMessage());
-        return false;
+      Step step =
+          command.name().equals(Command.LS_REFS)
+              ? () -> {
+                LsRefsHandler.Answer answer = lsRefs.lsRefs(upstream, command);
+                writeLsRefs(response, answer);
+                return cacheState(answer.source());
+              }
+              : () ->
+                  servedFrom(
+                      fetch.fetch(
+                          mirrors.openForRequest(upstream), command, protocol, response.body()));
+      if (!run(request, command.name(), step, message -> writeError(response, message))) {
+        return;
       }
     }
-    return false;
+  }
+
+  /** Answers one stateless v0/v1 upload-pack request (a negotiation round, or the pack). */
+  private void fetchV0(
+      GitRequest request, GitResponse response, URI upstream, List<String> protocol, byte[] body)
+      throws IOException {
+    V0Request fetchRequest;
+    try {
+      fetchRequest = V0Request.parse(body);
+    } catch (GobletException e) {
+      refuse(response, e);
+      return;
+    }
+    run(
+        request,
+        Command.FETCH,
+        () ->
+            servedFrom(
+                fetch.fetchV0(
+                    mirrors.openForRequest(upstream), fetchRequest, protocol, response.body())),
+        message -> writeError(response, message));
+  }
+
+  /** One command's work; returns its cache state (see {@code GobletMetrics}). */
+  @FunctionalInterface
+  private interface Step {
+    String run() throws GobletException, IOException;
+  }
+
+  /** Writes a failed command's message to the client in the protocol's own way. */
+  @FunctionalInterface
+  private interface ErrorWriter {
+    void write(String message) throws IOException;
+  }
+
+  /**
+   * Runs one command, recording its outcome; a failure is reported (when it is the server's) and
+   * written to the client.
+   *
+   * @return whether the command succeeded
+   */
+  private boolean run(GitRequest request, String command, Step step, ErrorWriter onError)
+      throws IOException {
+    long start = System.nanoTime();
+    try {
+      String cacheState = step.run();
+      listener.commandDone(command, cacheState, Status.OK, since(start));
+      return true;
+    } catch (GobletException e) {
+      listener.commandDone(command, "none", e.status(), since(start));
+      if (e.status().isServerError()) {
+        errors.report(request, e);
+      }
+      if (!(e instanceof AnsweredException)) {
+        onError.write(e.getMessage());
+      }
+      return false;
+    }
+  }
+
+  /** Answers a request whose body holds no command the proxy can run. */
+  private void refuse(GitResponse response, GobletException e) throws IOException {
+    writeError(response, e.getMessage());
+    listener.commandDone(NOT_A_COMMAND, "none", e.status(), Duration.ZERO);
+  }
+
+  private static String servedFrom(boolean servedLocally) {
+    return servedLocally ? "served-locally" : "queried-upstream";
   }
 
   private static String cacheState(LsRefsHandler.Source source) {
@@ -243,8 +338,8 @@ public final class ProtocolV2Handler {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
-  private static void writeLsRefs(GitResponse response, LsRefsHandler.Answer answer)
-      throws IOException {
+  /** Tells the client, before the body starts, that the refs came from the cache, and how old. */
+  private static void setSourceHeader(GitResponse response, LsRefsHandler.Answer answer) {
     if (answer.source() != LsRefsHandler.Source.UPSTREAM && !response.isCommitted()) {
       response.setHeader(
           LS_REFS_SOURCE_HEADER,
@@ -252,6 +347,11 @@ public final class ProtocolV2Handler {
               + "; age=" + answer.age().toSeconds()
               + "; withheld=" + answer.withheld());
     }
+  }
+
+  private static void writeLsRefs(GitResponse response, LsRefsHandler.Answer answer)
+      throws IOException {
+    setSourceHeader(response, answer);
     PacketLineOut out = new PacketLineOut(response.body());
     for (String line : answer.lines()) {
       out.writeString(line);
@@ -303,15 +403,6 @@ public final class ProtocolV2Handler {
     }
   }
 
-  private static void requireV2(GitRequest request) throws GobletException {
-    if (!protocolParameters(request).contains("version=2")) {
-      throw new GobletException(
-          Status.BAD_REQUEST,
-          "accepts only Git protocol v2; run git with -c protocol.version=2 (git 2.26 and newer"
-              + " use it by default)");
-    }
-  }
-
   private static List<String> protocolParameters(GitRequest request) {
     List<String> parameters = new ArrayList<>();
     for (String header : request.headers("Git-Protocol")) {
@@ -335,10 +426,5 @@ public final class ProtocolV2Handler {
       }
     }
     return null;
-  }
-
-  private static String printable(String value) {
-    String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-    return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
 }
