@@ -13,9 +13,11 @@ import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * only refs whose objects the mirror has. Thread-safe.
  */
 public final class LsRefsHandler {
+  private static final long RECHECK_NANOS = Duration.ofMinutes(5).toNanos();
+  private static final int MAX_VERIFIED = 10_000;
+  private static final long LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
   private static final Logger log = LoggerFactory.getLogger(LsRefsHandler.class);
 
   /** Where an answer came from. */
@@ -87,6 +93,8 @@ public final class LsRefsHandler {
   private final OfflinePolicy policy;
   private final Listener listener;
   private final Set<String> fullListingRefreshes = ConcurrentHashMap.newKeySet();
+  private final Map<Question, Verified> verified = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
   /**
    * @param client asks the upstream
@@ -190,7 +198,7 @@ public final class LsRefsHandler {
           "no cached ls-refs available: the cached refs are " + age.toSeconds()
               + "s old, past this proxy's limit; " + unavailableReason(upstream, failure));
     }
-    Servable servable = servable(mirror.get(), cached.get().lines());
+    Servable servable = servableChecked(key, args, mirror.get(), cached.get());
     if (servable.lines.isEmpty() && !cached.get().lines().isEmpty()) {
       listener.cacheMiss();
       throw new GobletException(
@@ -202,19 +210,7 @@ public final class LsRefsHandler {
     Answer answer =
         new Answer(servable.lines, stale ? Source.STALE_CACHE : Source.CACHE, age, servable.withheld);
     listener.cacheHit(answer);
-    String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
-    Object[] logArgs = {
-      stale ? "STALE" : "fresh",
-      key,
-      age.toSeconds(),
-      servable.withheld,
-      unavailableReason(upstream, failure)
-    };
-    if (stale) {
-      log.warn(message, logArgs);
-    } else {
-      log.info(message, logArgs);
-    }
+    logServe(key, stale, age, servable.withheld, unavailableReason(upstream, failure));
     return answer;
   }
 
@@ -226,6 +222,67 @@ public final class LsRefsHandler {
   }
 
   private record Servable(List<String> lines, int withheld) {}
+
+  /** An answer the mirror was found to serve whole: which listing's lines, and when. */
+  private record Verified(Instant listingTime, int linesHash, long checkedNanos) {}
+
+  /** What a verified answer was for. */
+  private record Question(String key, LsRefsArgs args) {}
+
+  /**
+   * Like {@link #servable}, but an answer already found servable whole (same listing, same lines,
+   * checked within five minutes) is not checked object by object again: a mirror only gains
+   * objects between repacks, and tens of thousands of refs cost milliseconds to check.
+   */
+  private Servable servableChecked(
+      String key, LsRefsArgs args, Mirror mirror, LsRefsCache.Answer cached) {
+    long now = System.nanoTime();
+    int linesHash = cached.lines().hashCode();
+    Question question = new Question(key, args);
+    Verified known = verified.get(question);
+    if (known != null
+        && known.listingTime().equals(cached.time())
+        && known.linesHash() == linesHash
+        && now - known.checkedNanos() < RECHECK_NANOS) {
+      return new Servable(withNewlines(cached.lines()), 0);
+    }
+    Servable servable = servable(mirror, cached.lines());
+    if (servable.withheld() == 0) {
+      if (verified.size() >= MAX_VERIFIED) {
+        verified.clear(); // many distinct questions: start over rather than grow without bound
+      }
+      verified.put(question, new Verified(cached.time(), linesHash, now));
+    }
+    return servable;
+  }
+
+  private static List<String> withNewlines(List<String> lines) {
+    List<String> out = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      out.add(line + "\n");
+    }
+    return out;
+  }
+
+  /**
+   * Logs a cache serve: a stale one at WARN, a fresh one at INFO, each at most once a minute per
+   * repository (an outage can mean thousands of serves a minute).
+   */
+  private void logServe(String key, boolean stale, Duration age, int withheld, String reason) {
+    long now = System.nanoTime();
+    Long last = lastLogged.get(key);
+    if (last != null && now - last < LOG_INTERVAL_NANOS) {
+      return;
+    }
+    lastLogged.put(key, now);
+    String message = "serving {} ls-refs for {} from cache, {}s old ({} refs withheld): {}";
+    Object[] logArgs = {stale ? "STALE" : "fresh", key, age.toSeconds(), withheld, reason};
+    if (stale) {
+      log.warn(message, logArgs);
+    } else {
+      log.info(message, logArgs);
+    }
+  }
 
   /**
    * Keeps cached lines whose objects the mirror has; a ref whose cached object is missing is

@@ -286,6 +286,10 @@ class OfflineModeTest {
     cloneThroughProxy("warm");
     GobletProxy proxy = harness.proxy();
     String key = proxy.lsRefsCache().entries().iterator().next().repoKey();
+    proxy.setUpstreamEnabled(false); // first an offline answer the mirror serves whole...
+    assertThat(RawGit.lsRefs(harness.proxyUrl("owner/repo"), List.of("ref-prefix refs/heads/"))
+        .headers().firstValue("X-Goblet-Ls-Refs").orElseThrow()).contains("withheld=0");
+    proxy.setUpstreamEnabled(true); // ...then, at the same instant, a listing it cannot
     String missing = "1111111111111111111111111111111111111111";
     List<String> lines = new ArrayList<>();
     lines.add(missing + " refs/heads/gone");
