@@ -10,10 +10,15 @@ import dev.goblet.testing.GitCli;
 import dev.goblet.testing.GitUpstreamServer;
 import dev.goblet.testing.MemoryExchange;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +72,8 @@ final class BenchmarkSuite {
   /** One line of the results table. */
   record Row(String benchmark, String proxy, String direct, String ratio, String goal) {}
 
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   private final Scale scale;
   private final Path work;
   private final Path data;
@@ -95,6 +102,11 @@ final class BenchmarkSuite {
       lsRemoteOverHttp(warm);
       warmClone(warm);
       memory(warm, scale.concurrentClones());
+    }
+    // The same load with no bound on concurrent pack generation, for comparison.
+    try (Proxy unbounded = Proxy.start(config(work.resolve("cache-warm"),
+        b -> b.maxConcurrentPackGenerations(scale.concurrentClones())))) {
+      memory(unbounded, scale.concurrentClones());
     }
     coldBurst();
     outage();
@@ -181,6 +193,38 @@ final class BenchmarkSuite {
     rows.add(ratioRow("warm `git clone --bare` of " + sizeOf(data.resolve("big.git"))
             + " (median of " + scale.cloneRuns() + ")",
         Samples.of(proxied).median(), Samples.of(native_).median(), "ratio <= 1.0"));
+    // The server's share: the same full-clone fetch request, its answer read and dropped.
+    byte[] fetch =
+        new Command(Command.FETCH, List.of("agent=bench"),
+                List.of("ofs-delta", "no-progress", "want " + git.runOk(data.resolve("big.git"),
+                    "rev-parse", "main").stdout().trim(), "done"))
+            .encode();
+    long[] proxiedServe = new long[scale.cloneRuns()];
+    long[] nativeServe = new long[scale.cloneRuns()];
+    for (int i = 0; i < scale.cloneRuns(); i++) {
+      proxiedServe[i] = serveOnly(viaProxy, fetch);
+      nativeServe[i] = serveOnly(direct, fetch);
+    }
+    rows.add(ratioRow("the server's share of that clone: one v2 fetch request, answer read and"
+            + " dropped (median of " + scale.cloneRuns() + ")",
+        Samples.of(proxiedServe).median(), Samples.of(nativeServe).median(), "-"));
+  }
+
+  private static long serveOnly(String repositoryUrl, byte[] fetch) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
+            .header("Git-Protocol", "version=2")
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(fetch))
+            .build();
+    long start = System.nanoTime();
+    try (InputStream body =
+        HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream()).body()) {
+      if (body.transferTo(OutputStream.nullOutputStream()) < 1024) {
+        throw new IllegalStateException("no pack from " + repositoryUrl);
+      }
+    }
+    return System.nanoTime() - start;
   }
 
   private long clone(String url, String name) throws IOException {
