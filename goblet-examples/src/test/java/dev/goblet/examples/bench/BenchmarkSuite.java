@@ -193,6 +193,21 @@ final class BenchmarkSuite {
     rows.add(ratioRow("warm `git clone --bare` of " + sizeOf(data.resolve("big.git"))
             + " (median of " + scale.cloneRuns() + ")",
         Samples.of(proxied).median(), Samples.of(native_).median(), "ratio <= 1.0"));
+    // The same clones with ls-refs answered from the cache (upstream off): the proxy's cost
+    // without the round trip to the upstream that it makes on every online ls-refs.
+    warm.proxy().setUpstreamEnabled(false);
+    try {
+      long[] cached = new long[scale.cloneRuns()];
+      long[] nativeAgain = new long[scale.cloneRuns()];
+      for (int i = 0; i < scale.cloneRuns(); i++) {
+        cached[i] = clone(viaProxy, "c" + i);
+        nativeAgain[i] = clone(direct, "n" + i);
+      }
+      rows.add(ratioRow("the same warm clone with ls-refs from the cache (upstream switched off)",
+          Samples.of(cached).median(), Samples.of(nativeAgain).median(), "-"));
+    } finally {
+      warm.proxy().setUpstreamEnabled(true);
+    }
     // The server's share: the same full-clone fetch request, its answer read and dropped.
     byte[] fetch =
         new Command(Command.FETCH, List.of("agent=bench"),
