@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.goblet.BackupReport;
 import dev.goblet.BackupStore;
 import dev.goblet.RestoreReport;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.servlet.testing.RecordingOperationLogger;
 import dev.goblet.testing.FakeClock;
 import dev.goblet.testing.GitCli;
@@ -21,19 +20,14 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Backups that make a fresh replica warm: proxy A serves and backs up; proxy B starts on an empty
  * cache root from the backup, with the upstream stopped, and serves clones.
  */
-class BackupRestoreTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
+class BackupRestoreTest extends HarnessTestBase {
   private UpstreamRepo repo;
   private Path storeDir;
   private BackupStore store;
@@ -42,18 +36,11 @@ class BackupRestoreTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     repo = harness.newRepo("owner/repo");
     repo.commitMany("main", 5, 2);
     repo.tag("v1.0", "main", true);
     storeDir = tmp.resolve("backups");
     store = BackupStore.filesystem(storeDir);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   private void startProxy(String cacheRoot) throws Exception {

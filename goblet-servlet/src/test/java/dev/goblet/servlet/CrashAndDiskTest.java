@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,24 +12,18 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Crashes mid-write, a full disk and a read-only cache root: the last good state loads, errors are
  * clear, and what can still be served is served. The disk tests mount a small tmpfs as the cache
  * root (the tests run as root, as CI does).
  */
-class CrashAndDiskTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
+class CrashAndDiskTest extends HarnessTestBase {
   private Path cacheRoot;
   private boolean mounted;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     harness.newRepo("owner/warm").commitMany("main", 5, 2);
     harness.newRepo("owner/cold");
     cacheRoot = tmp.resolve("cache");

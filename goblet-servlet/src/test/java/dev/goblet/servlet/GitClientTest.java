@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.servlet.testing.RawGit;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
@@ -11,10 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,23 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * fetch, shallow, partial clone and ls-remote, online and with the upstream stopped. (Deepen is in
  * {@link DeepenTest}.)
  */
-class GitClientTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
+class GitClientTest extends HarnessTestBase {
   private UpstreamRepo repo;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     repo = harness.newRepoWithBranchesAndTags("owner/repo");
     harness.startProxy();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   /** Runs git with the protocol version forced; fails the test when git fails. */

@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.File;
 import java.io.IOException;
@@ -21,7 +20,6 @@ import org.eclipse.jgit.util.FS;
 import org.eclipse.jgit.util.SystemReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,15 +29,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * new repository inherits, the user configuration; each test points JGit's {@link SystemReader} at
  * a user configuration of its own (the seam JGit's own tests use) and restores it afterwards.
  */
-class JGitClientTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
+class JGitClientTest extends HarnessTestBase {
   private UpstreamRepo repo;
   private SystemReader previousReader;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
     repo = harness.newRepoWithBranchesAndTags("owner/repo");
     harness.startProxy();
     previousReader = SystemReader.getInstance();
@@ -48,7 +43,6 @@ class JGitClientTest {
   @AfterEach
   void tearDown() throws Exception {
     SystemReader.setInstance(previousReader);
-    harness.close();
   }
 
   /** Makes JGit's user configuration a file holding only {@code protocol.version=<version>}. */

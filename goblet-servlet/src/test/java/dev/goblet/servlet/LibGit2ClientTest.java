@@ -2,8 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
-import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * libgit2 as a client of the proxy, through pygit2 from Debian's {@code python3-pygit2} (libgit2
@@ -23,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the system interpreter, {@code /usr/bin/python3}, which has the Debian package (a {@code
  * python3} earlier on the PATH may be another interpreter without it).
  */
-class LibGit2ClientTest {
+class LibGit2ClientTest extends HarnessTestBase {
   private static final String PYTHON = "/usr/bin/python3";
 
   /** clone URL DIR | fetch DIR | ls-remote DIR (of origin): prints {@code <oid> <name>} lines. */
@@ -46,22 +42,12 @@ class LibGit2ClientTest {
           "        print(head['oid'], head['name'])",
           "");
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
   private UpstreamRepo repo;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     repo = harness.newRepoWithBranchesAndTags("owner/repo");
     harness.startProxy();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   /** Runs the script with {@code args}; fails the test when it fails. @return its output lines */

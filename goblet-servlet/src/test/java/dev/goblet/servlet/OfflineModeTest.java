@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.GobletProxy;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.servlet.testing.RawGit;
 import dev.goblet.testing.FakeClock;
 import dev.goblet.testing.GitCli;
@@ -18,37 +17,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The offline plan's scenarios, end to end with the git CLI against a real upstream. */
-class OfflineModeTest {
+class OfflineModeTest extends HarnessTestBase {
   private static final List<String> CLONE =
       List.of("peel", "symrefs", "ref-prefix HEAD", "ref-prefix refs/heads/", "ref-prefix refs/tags/");
   private static final List<String> LS_REMOTE = List.of("peel", "symrefs");
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
   private UpstreamRepo repo;
   private final FakeClock clock = FakeClock.at(Instant.parse("2026-11-24T10:00:00Z"));
   private final MetricRegistry registry = new MetricRegistry();
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     repo = harness.newRepo("owner/repo");
     repo.commitMany("main", 10, 2);
     repo.commit("feature", "f.txt", "feature\n", "feature work");
     repo.tag("v1.0", "main", true);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   private void startProxy() throws Exception {

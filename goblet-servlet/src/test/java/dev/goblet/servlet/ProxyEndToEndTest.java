@@ -3,32 +3,14 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.RequestAuthorizer;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The proxy end to end: real upstream (git http-backend), the proxy in Jetty, the git CLI. */
-class ProxyEndToEndTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
-  }
+class ProxyEndToEndTest extends HarnessTestBase {
 
   @Test
   void cloneThroughProxyEqualsDirectClone() throws Exception {

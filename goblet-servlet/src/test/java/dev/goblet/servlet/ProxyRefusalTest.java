@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.PktLine;
 import java.io.ByteArrayOutputStream;
@@ -15,30 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Requests the proxy must refuse, each with a clear answer, and none reaching the upstream. */
-class ProxyRefusalTest {
+class ProxyRefusalTest extends HarnessTestBase {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
-    git = harness.git();
     harness.newRepo("owner/repo");
     harness.startProxy();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Files;
@@ -21,30 +20,24 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * About 200 mixed git operations from many threads over several warm repositories while the
  * upstream is switched off and on and new commits land upstream: none may fail. Bounded in count
  * and time; loopback only.
  */
-class StressTest {
+class StressTest extends HarnessTestBase {
   private static final int OPERATIONS = 200;
   private static final int WORKERS = 8;
   private static final List<String> REPOS = List.of("team/alpha", "team/beta", "team/gamma");
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
   private final MetricRegistry registry = new MetricRegistry();
   private final Map<String, UpstreamRepo> repos = new ConcurrentHashMap<>();
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
     git = harness.git().withTimeout(Duration.ofSeconds(120));
     for (String name : REPOS) {
       UpstreamRepo repo = harness.newRepo(name);
@@ -56,11 +49,6 @@ class StressTest {
       git.runOk(tmp, "clone", harness.proxyUrl(name), harness.dir("warm-" + slug(name)).toString());
       git.runOk(tmp, "ls-remote", harness.proxyUrl(name));
     }
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   @Test

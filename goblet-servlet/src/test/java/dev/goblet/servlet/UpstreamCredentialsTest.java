@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.RequestLogger;
 import dev.goblet.UpstreamCredentials;
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.servlet.testing.RecordingOperationLogger;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
@@ -12,30 +11,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The proxy's own upstream credentials reach the upstream and nothing else. */
-class UpstreamCredentialsTest {
+class UpstreamCredentialsTest extends HarnessTestBase {
   private static final String TOKEN = "upstream-token-4b1d";
 
-  @TempDir Path tmp;
-  private ProxyHarness harness;
   private final List<String> records = new CopyOnWriteArrayList<>();
   private final RecordingOperationLogger operations = new RecordingOperationLogger();
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
     harness.newRepo("owner/private").commitMany("main", 5, 2);
     harness.upstream().requireBearerToken(TOKEN);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    harness.close();
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.FaultInjectingProxy;
 import dev.goblet.testing.FaultInjectingProxy.Fault;
 import dev.goblet.testing.GitCli;
@@ -15,21 +14,16 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Upstream faults: for each, warm repositories keep being served, cold ones get a clear error, no
  * request hangs past its timeout, and the mirror stays consistent.
  */
-class UpstreamFaultTest {
-  @TempDir Path tmp;
-  private ProxyHarness harness;
-  private GitCli git;
+class UpstreamFaultTest extends HarnessTestBase {
   private FaultInjectingProxy faults;
 
   @BeforeEach
   void setUp() throws Exception {
-    harness = ProxyHarness.create(tmp);
     git = harness.git().withTimeout(Duration.ofSeconds(90));
     harness.newRepo("owner/warm").commitMany("main", 10, 2);
     UpstreamRepo cold = harness.newRepo("owner/cold");
@@ -47,7 +41,6 @@ class UpstreamFaultTest {
   @AfterEach
   void tearDown() throws Exception {
     faults.close();
-    harness.close();
   }
 
   private String url(String name) {
