@@ -20,7 +20,7 @@ public enum Status {
   UNSUPPORTED_MEDIA_TYPE(415),
   /** An unexpected failure inside the proxy. */
   INTERNAL(500),
-  /** The service (for example push) is not implemented by the proxy. */
+  /** The service (for example push) is one the proxy does not offer. */
   NOT_IMPLEMENTED(501),
   /** The upstream answered with an error or garbage. */
   BAD_GATEWAY(502),
