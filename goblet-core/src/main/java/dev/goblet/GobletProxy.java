@@ -1,6 +1,7 @@
 package dev.goblet;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.metrics.GobletMetrics;
@@ -26,11 +27,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +62,7 @@ public final class GobletProxy implements AutoCloseable {
   private final RequestLogger requests;
   private final GobletMetrics metrics;
   private final Backups backups; // null without a backup store
-  private final CompletableFuture<RestoreReport> ready = new CompletableFuture<>();
-  private volatile ScheduledExecutorService scheduler;
-  private volatile boolean ownsScheduler;
-  private volatile ScheduledFuture<?> backupTask;
+  private volatile BackupSchedule backupSchedule = BackupSchedule.none();
 
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
@@ -169,52 +164,15 @@ public final class GobletProxy implements AutoCloseable {
 
   /** Starts the restore from backup and the backup schedule, when a backup store is set. */
   private void start() {
-    if (backups == null) {
-      ready.complete(RestoreReport.NONE);
-      return;
-    }
-    try {
-      executor.execute(this::restore);
-    } catch (RejectedExecutionException e) {
-      log.error("cannot restore from backup: the executor refused the task; starting cold", e);
-      ready.complete(RestoreReport.NONE);
-    }
-    ownsScheduler = config.scheduler().isEmpty();
-    scheduler = config.scheduler().orElseGet(GobletProxy::newScheduler);
-    long interval = config.backupInterval().toMillis();
-    try {
-      backupTask =
-          scheduler.scheduleWithFixedDelay(
-              this::scheduledBackup, interval, interval, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      log.error("no periodic backups: the scheduler refused the task (backupNow() still works)", e);
-    }
-  }
-
-  private void restore() {
-    RestoreReport report = RestoreReport.NONE;
-    try {
-      report = backups.restore();
-    } catch (RuntimeException e) {
-      log.error("the restore from backup failed; serving without it", e);
-      errors.report(null, e);
-    } finally {
-      ready.complete(report);
-      log.info("goblet proxy on {} is ready", config.cacheRoot());
-    }
-  }
-
-  private void scheduledBackup() {
-    if (!ready.isDone()) {
-      log.info("backup skipped: the restore from backup is still running");
-      return;
-    }
-    try {
-      backups.backup();
-    } catch (IOException | RuntimeException e) {
-      // Never let an exception escape: it would cancel the schedule.
-      log.warn("the backup run failed: {}", e.toString());
-      errors.report(null, e);
+    if (backups != null) {
+      backupSchedule =
+          BackupSchedule.start(
+              backups,
+              executor,
+              config.scheduler().orElseGet(GobletProxy::newScheduler),
+              config.scheduler().isEmpty(),
+              config.backupInterval(),
+              errors);
     }
   }
 
@@ -412,7 +370,7 @@ public final class GobletProxy implements AutoCloseable {
             : upstream == Health.UpstreamStatus.AVAILABLE
                 ? Health.OfflineMode.STANDBY
                 : Health.OfflineMode.ACTIVE;
-    boolean isReady = ready.isDone();
+    boolean isReady = backupSchedule.isReady();
     boolean writable = cacheRootWritable();
     Health.Status status;
     if (!isReady) {
@@ -457,7 +415,7 @@ public final class GobletProxy implements AutoCloseable {
    * @return whether start-up has finished: the restore from backup, when a backup store is set
    */
   public boolean isReady() {
-    return ready.isDone();
+    return backupSchedule.isReady();
   }
 
   /**
@@ -466,7 +424,7 @@ public final class GobletProxy implements AutoCloseable {
    *     proxy.
    */
   public CompletableFuture<RestoreReport> whenReady() {
-    return ready.copy();
+    return backupSchedule.whenReady();
   }
 
   /**
@@ -477,32 +435,16 @@ public final class GobletProxy implements AutoCloseable {
    * @throws IllegalStateException when no backup store is configured, or the proxy is not ready
    */
   public BackupReport backupNow() throws IOException {
-    if (backups == null) {
-      throw new IllegalStateException("no backup store is configured");
-    }
-    if (!ready.isDone()) {
-      throw new IllegalStateException("the restore from backup is still running");
-    }
-    return backups.backup();
+    return backupSchedule.backupNow();
   }
 
   @Override
   public void close() {
-    if (backups != null) {
-      backups.stop();
-    }
-    ScheduledFuture<?> task = backupTask;
-    if (task != null) {
-      task.cancel(false);
-    }
-    if (ownsScheduler && scheduler != null) {
-      scheduler.shutdownNow();
-    }
+    backupSchedule.close();
     if (ownsExecutor) {
       executor.shutdownNow();
     }
     mirrors.close();
-    ready.complete(RestoreReport.NONE); // waiters of a restore cut short are let go
     try {
       cacheRootLock.close();
     } catch (IOException e) {
