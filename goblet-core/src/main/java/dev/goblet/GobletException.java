@@ -7,7 +7,7 @@ import java.util.Objects;
  * says how it is answered and a message that is safe to show the Git user.
  *
  * <p>The message never carries credentials or internal detail; the cause (if any) may, and is only
- * logged or passed to the {@link ErrorReporter}.
+ * logged or passed to the {@link ErrorReporter}. Immutable.
  */
 public class GobletException extends Exception {
   private static final long serialVersionUID = 1L;

@@ -1,6 +1,6 @@
 package dev.goblet;
 
-/** The outcome of a request, with the HTTP status it is answered with. */
+/** The outcome of a request, with the HTTP status it is answered with. Immutable. */
 public enum Status {
   /** The request was served. */
   OK(200),

@@ -5,6 +5,7 @@ import dev.goblet.Status;
 
 /**
  * The Git smart HTTP endpoints, and the split of a request path into repository path and endpoint.
+ * Immutable.
  */
 public enum Endpoint {
   /** {@code GET .../info/refs?service=...}: the capability or ref advertisement. */

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A bare mirror of one upstream repository, kept open for the proxy's lifetime. Reads are safe from
- * any thread; upstream fetches run one at a time through a {@link FetchCoordinator}.
+ * any thread; upstream fetches run one at a time through a {@link FetchCoordinator}. Thread-safe.
  */
 public final class Mirror implements ManagedRepository, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Mirror.class);

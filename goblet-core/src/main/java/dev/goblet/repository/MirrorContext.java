@@ -9,7 +9,7 @@ import java.util.concurrent.Executor;
 
 /**
  * What every mirror shares: where background work runs, how the upstream is reached, and who hears
- * of fetches.
+ * of fetches. Immutable; its parts are thread-safe.
  *
  * @param executor runs upstream fetches
  * @param clock time for last-update stamps

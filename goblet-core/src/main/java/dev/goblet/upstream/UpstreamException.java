@@ -5,7 +5,7 @@ import dev.goblet.Status;
 
 /**
  * An upstream call that did not succeed. {@link #isOutage()} tells whether it speaks of the
- * upstream being down (which trips the circuit breaker) or of this one request.
+ * upstream being down (which trips the circuit breaker) or of this one request. Immutable.
  */
 public final class UpstreamException extends GobletException {
   private static final long serialVersionUID = 1L;

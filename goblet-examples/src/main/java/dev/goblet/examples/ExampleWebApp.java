@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The example web app (the goblet-examples WAR), set up the way a host application would: when the
  * container starts the app it reads {@link ExampleSettings}, creates one {@link GobletProxy} and
  * mounts the servlets of {@link #servlets}; when the container stops the app it closes the proxy.
- * Declared as a listener in {@code WEB-INF/web.xml}.
+ * Declared as a listener in {@code WEB-INF/web.xml}. The container calls it from one thread at a
+ * time.
  *
  * <p>The container calls it once to start and once to stop; it holds the proxy in between.
  */
