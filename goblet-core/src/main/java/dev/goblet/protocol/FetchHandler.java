@@ -301,5 +301,4 @@ public final class FetchHandler {
     FetchArguments.check(command);
     return WireValues.objectIds(command.argumentValues("want "), "want");
   }
-
 }

@@ -149,11 +149,7 @@ public final class LsRefsHandler {
         return new Answer(lines, Source.UPSTREAM, Duration.ZERO, 0);
       } catch (UpstreamException e) {
         listener.upstreamCall(false, Duration.ofNanos(System.nanoTime() - start));
-        if (e.isOutage()) {
-          gate.recordFailure(upstream, e.getMessage());
-        } else {
-          gate.recordSuccess(upstream);
-        }
+        gate.recordFailure(upstream, e);
         log.warn("ls-refs upstream failed for {}: {}", key, e.getMessage());
         failure = e;
       }
@@ -359,9 +355,7 @@ public final class LsRefsHandler {
               cache.put(
                   key, upstream, LsRefsArgs.parse(ALL_REFS.arguments()), stripNewlines(lines));
             } catch (UpstreamException e) {
-              if (e.isOutage()) {
-                gate.recordFailure(upstream, e.getMessage());
-              }
+              gate.recordFailure(upstream, e);
               log.info("full ls-refs refresh failed for {}: {}", key, e.getMessage());
             } finally {
               fullListingRefreshes.remove(key);

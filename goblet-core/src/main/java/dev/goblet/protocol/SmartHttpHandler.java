@@ -10,9 +10,11 @@ import dev.goblet.UrlCanonicalizer;
 import dev.goblet.repository.MirrorManager;
 import dev.goblet.repository.RepositoryPaths;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,10 +141,7 @@ public final class SmartHttpHandler {
           Status.BAD_REQUEST, "the repository path does not name a repository the proxy can keep");
     }
     return switch (route.endpoint()) {
-      case RECEIVE_PACK ->
-          throw new GobletException(
-              Status.NOT_IMPLEMENTED,
-              "push is not supported by this caching proxy; push to " + upstream + " directly");
+      case RECEIVE_PACK -> throw pushRefused(upstream);
       case INFO_REFS -> infoRefs(request, response, upstream);
       case UPLOAD_PACK -> uploadPack(request, response, upstream);
     };
@@ -154,9 +153,7 @@ public final class SmartHttpHandler {
     requireMethod(request, "GET");
     String service = queryParameter(request.query(), "service");
     if ("git-receive-pack".equals(service)) {
-      throw new GobletException(
-          Status.NOT_IMPLEMENTED,
-          "push is not supported by this caching proxy; push to " + upstream + " directly");
+      throw pushRefused(upstream);
     }
     if (!"git-upload-pack".equals(service)) {
       throw new GobletException(
@@ -334,6 +331,12 @@ public final class SmartHttpHandler {
     };
   }
 
+  private static GobletException pushRefused(URI upstream) {
+    return new GobletException(
+        Status.NOT_IMPLEMENTED,
+        "push is not supported by this caching proxy; push to " + upstream + " directly");
+  }
+
   private static Duration since(long startNanos) {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
@@ -367,21 +370,16 @@ public final class SmartHttpHandler {
 
   private byte[] readBody(GitRequest request) throws GobletException, IOException {
     String encoding = request.header("Content-Encoding");
-    InputStream in = request.body();
-    if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
-      if (!encoding.equalsIgnoreCase("gzip") && !encoding.equalsIgnoreCase("x-gzip")) {
-        throw new GobletException(
-            Status.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Encoding; use gzip or none");
-      }
-      try {
-        in = new GZIPInputStream(in);
-      } catch (ZipException | java.io.EOFException e) {
-        throw new GobletException(Status.BAD_REQUEST, "the request body is not valid gzip", e);
-      }
+    boolean gzip =
+        encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity");
+    if (gzip && !encoding.equalsIgnoreCase("gzip") && !encoding.equalsIgnoreCase("x-gzip")) {
+      throw new GobletException(
+          Status.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Encoding; use gzip or none");
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
     try {
+      InputStream in = gzip ? new GZIPInputStream(request.body()) : request.body();
       for (int n; (n = in.read(buffer)) != -1; ) {
         if (body.size() + (long) n > maxBodyBytes) {
           throw new GobletException(
@@ -390,7 +388,7 @@ public final class SmartHttpHandler {
         }
         body.write(buffer, 0, n);
       }
-    } catch (ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw new GobletException(Status.BAD_REQUEST, "the request body is not valid gzip", e);
     }
     return body.toByteArray();
@@ -422,7 +420,7 @@ public final class SmartHttpHandler {
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0 && pair.substring(0, eq).equals(name)) {
-        return java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       }
     }
     return null;

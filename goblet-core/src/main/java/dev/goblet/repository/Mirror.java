@@ -146,21 +146,9 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     return fetches.startAfterNow(needed);
   }
 
-  /**
-   * @return the running fetch, or a new one when none runs (callers check the upstream gate)
-   */
-  public CompletableFuture<Void> joinFetch() {
-    return fetches.join();
-  }
-
   /** @return the fetch running or queued that will end last, if any */
   public Optional<CompletableFuture<Void>> pendingFetch() {
     return Optional.ofNullable(fetches.pending());
-  }
-
-  /** @return whether an upstream fetch is running */
-  public boolean isFetching() {
-    return fetches.isRunning();
   }
 
   private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
@@ -201,18 +189,15 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       operation.done(null);
     } catch (GitAPIException e) {
       boolean outage = isOutage(e);
-      String reason = describe(e);
-      if (outage) {
-        context.gate().recordFailure(upstream, reason);
-      } else {
-        context.gate().recordSuccess(upstream); // it answered, if only to refuse
-      }
+      UpstreamException failure =
+          new UpstreamException(
+              outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
+              "fetching from the upstream failed: " + describe(e),
+              outage,
+              e);
+      context.gate().recordFailure(upstream, failure);
       operation.done(e);
-      throw new UpstreamException(
-          outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
-          "fetching from the upstream failed: " + reason,
-          outage,
-          e);
+      throw failure;
     } catch (IOException | RuntimeException e) {
       operation.done(e);
       throw e;
@@ -227,7 +212,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
    * @param target a full ref name such as {@code refs/heads/main}
    * @throws IOException when HEAD cannot be written
    */
-  public void linkHead(String target) throws IOException {
+  private void linkHead(String target) throws IOException {
     if (!target.startsWith(Constants.R_REFS)) {
       return;
     }

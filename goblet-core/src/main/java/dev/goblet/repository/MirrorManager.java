@@ -191,11 +191,6 @@ public final class MirrorManager implements AutoCloseable {
     return result;
   }
 
-  /** @return the mirrors opened so far */
-  public List<Mirror> opened() {
-    return List.copyOf(mirrors.values());
-  }
-
   private Mirror openOrCreate(URI upstream, String key) {
     Path dir = RepositoryPaths.directory(cacheRoot, upstream);
     try {

@@ -54,11 +54,19 @@ public final class UpstreamGate {
   }
 
   /**
-   * @param upstream a repository whose server just failed (unreachable, timeout, 5xx)
-   * @param reason why, safe to show a user
+   * Records a failed upstream call: an outage (unreachable, timeout, 5xx, garbage) opens the
+   * server's breaker with the failure's message as the reason; any other failure (a 404, refused
+   * credentials) means the server answered, so it counts as a success for the breaker.
+   *
+   * @param upstream the repository called
+   * @param failure how the call failed
    */
-  public void recordFailure(URI upstream, String reason) {
-    breaker(upstream).recordFailure(reason);
+  public void recordFailure(URI upstream, UpstreamException failure) {
+    if (failure.isOutage()) {
+      breaker(upstream).recordFailure(failure.getMessage());
+    } else {
+      breaker(upstream).recordSuccess();
+    }
   }
 
   /**

@@ -2,7 +2,9 @@ package dev.goblet.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.goblet.Status;
 import dev.goblet.testing.FakeClock;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -49,14 +51,18 @@ class CircuitBreakerTest {
   @Test
   void gateSwitchAndPerServerBreakers() {
     UpstreamGate gate = new UpstreamGate(true, clock, Duration.ofSeconds(30));
-    java.net.URI a = java.net.URI.create("https://a.example/x/y");
-    java.net.URI b = java.net.URI.create("https://b.example/x/y");
-    gate.recordFailure(a, "down");
+    URI a = URI.create("https://a.example/x/y");
+    URI b = URI.create("https://b.example/x/y");
+    gate.recordFailure(a, new UpstreamException(Status.NOT_FOUND, "no such repo", false, null));
+    assertThat(gate.mayCall(a)).as("a refusal is not an outage").isTrue();
+    gate.recordFailure(a, new UpstreamException(Status.UNAVAILABLE, "down", true, null));
     assertThat(gate.mayCall(a)).isFalse();
+    assertThat(gate.unavailableReason(a)).contains("(down)");
     assertThat(gate.mayCall(b)).isTrue();
     assertThat(gate.isAvailable()).isFalse();
     gate.setEnabled(false);
     assertThat(gate.mayCall(b)).isFalse();
     assertThat(gate.isUnavailable(b)).isTrue();
   }
+
 }
