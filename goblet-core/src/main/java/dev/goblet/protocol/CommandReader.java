@@ -87,7 +87,6 @@ public final class CommandReader {
     if (PacketLineIn.isDelimiter(line)) {
       return "a delimiter";
     }
-    String shown = line.length() > 40 ? line.substring(0, 40) + "..." : line;
-    return "'" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+    return "'" + WireValues.printable(line, 40) + "'";
   }
 }
