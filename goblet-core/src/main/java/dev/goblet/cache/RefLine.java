@@ -9,18 +9,22 @@ import java.util.Optional;
  * HEAD symref-target:<target>}. Ref names cannot contain spaces, so tokens are space separated.
  * Immutable.
  */
-record RefLine(String text, String oid, String name, List<String> attributes) {
+public record RefLine(String text, String oid, String name, List<String> attributes) {
+  /** The first token of the unborn HEAD line. */
+  public static final String UNBORN = "unborn";
 
-  static final String UNBORN = "unborn";
-  static final String SYMREF_TARGET = "symref-target:";
-  static final String PEELED = "peeled:";
+  /** The attribute naming a symbolic ref's target. */
+  public static final String SYMREF_TARGET = "symref-target:";
+
+  /** The attribute naming the object an annotated tag peels to. */
+  public static final String PEELED = "peeled:";
 
   /**
    * @param text a pkt-line payload without its trailing LF
    * @return the parsed line
    * @throws IllegalArgumentException if the line is not an {@code ls-refs} answer line
    */
-  static RefLine parse(String text) {
+  public static RefLine parse(String text) {
     if (text.indexOf('\n') >= 0) {
       throw new IllegalArgumentException("ls-refs line contains a line feed: '" + text + "'");
     }
@@ -32,7 +36,7 @@ record RefLine(String text, String oid, String name, List<String> attributes) {
   }
 
   /** @return whether this is the {@code unborn HEAD} line */
-  boolean isUnborn() {
+  public boolean isUnborn() {
     return oid.equals(UNBORN);
   }
 

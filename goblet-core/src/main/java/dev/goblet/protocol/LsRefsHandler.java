@@ -4,6 +4,7 @@ import dev.goblet.GobletException;
 import dev.goblet.Status;
 import dev.goblet.cache.LsRefsArgs;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.cache.RefLine;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorManager;
 import dev.goblet.repository.RepositoryPaths;
@@ -287,35 +288,33 @@ public final class LsRefsHandler {
   private static Servable servable(Mirror mirror, List<String> cachedLines) {
     List<String> out = new ArrayList<>(cachedLines.size());
     int withheld = 0;
-    for (String line : cachedLines) {
-      String[] parts = line.split(" ");
-      if (parts.length < 2 || parts[0].equals("unborn")) {
-        out.add(line + "\n");
-        continue;
-      }
-      if (ObjectId.isId(parts[0]) && mirror.hasObject(ObjectId.fromString(parts[0]))) {
-        out.add(line + "\n");
+    for (String text : cachedLines) {
+      RefLine line = RefLine.parse(text);
+      if (line.isUnborn()
+          || (ObjectId.isId(line.oid()) && mirror.hasObject(ObjectId.fromString(line.oid())))) {
+        out.add(text + "\n");
         continue;
       }
       withheld++;
-      mirrorValue(mirror, parts).ifPresent(out::add);
+      mirrorValue(mirror, line).ifPresent(out::add);
     }
     return new Servable(out, withheld);
   }
 
-  private static Optional<String> mirrorValue(Mirror mirror, String[] parts) {
+  /** @return the line with the mirror's own value of the ref, if the mirror has the ref */
+  private static Optional<String> mirrorValue(Mirror mirror, RefLine cached) {
     try {
-      Optional<Ref> ref = mirror.ref(parts[1]);
+      Optional<Ref> ref = mirror.ref(cached.name());
       if (ref.isEmpty()) {
         return Optional.empty();
       }
-      StringBuilder line = new StringBuilder(ref.get().getObjectId().name()).append(' ');
-      line.append(parts[1]);
-      for (int i = 2; i < parts.length; i++) {
-        if (parts[i].startsWith("symref-target:")) {
-          line.append(' ').append(parts[i]);
-        } else if (parts[i].startsWith("peeled:") && ref.get().getPeeledObjectId() != null) {
-          line.append(" peeled:").append(ref.get().getPeeledObjectId().name());
+      StringBuilder line = new StringBuilder(ref.get().getObjectId().name());
+      line.append(' ').append(cached.name());
+      for (String attribute : cached.attributes()) {
+        if (attribute.startsWith(RefLine.SYMREF_TARGET)) {
+          line.append(' ').append(attribute);
+        } else if (attribute.startsWith(RefLine.PEELED) && ref.get().getPeeledObjectId() != null) {
+          line.append(' ').append(RefLine.PEELED).append(ref.get().getPeeledObjectId().name());
         }
       }
       return Optional.of(line.append('\n').toString());
@@ -369,28 +368,36 @@ public final class LsRefsHandler {
   /**
    * Starts a background fetch when the mirror lacks or differs on an advertised ref: a fetch for
    * the objects it lacks (skipped if a running fetch brings them), or a fresh one when only refs
-   * moved.
+   * moved. The comparison itself runs on the executor, so the relayed answer does not wait for it.
    */
   private void fetchIfBehind(URI upstream, List<String> lines) {
+    try {
+      executor.execute(() -> compareAndFetch(upstream, lines));
+    } catch (RuntimeException rejected) {
+      log.warn("cannot compare the mirror of {} with the upstream: {}", upstream, rejected);
+    }
+  }
+
+  private void compareAndFetch(URI upstream, List<String> lines) {
     Mirror mirror;
     try {
       mirror = mirrors.openForRequest(upstream);
     } catch (GobletException e) {
-      return; // the answer is still good; the fetch that needs the mirror reports the failure
+      return; // the fetch that needs the mirror reports the failure
     }
     Set<ObjectId> missing = new HashSet<>();
     boolean moved = false;
     try {
-      for (String line : lines) {
-        String[] parts = line.stripTrailing().split(" ");
-        if (parts.length < 2 || !ObjectId.isId(parts[0])) {
+      for (String text : lines) {
+        RefLine line = RefLine.parse(text.stripTrailing());
+        if (!ObjectId.isId(line.oid())) {
           continue;
         }
-        ObjectId advertised = ObjectId.fromString(parts[0]);
+        ObjectId advertised = ObjectId.fromString(line.oid());
         if (!mirror.hasObject(advertised)) {
           missing.add(advertised);
         } else if (!moved) {
-          Optional<Ref> ref = mirror.ref(parts[1]);
+          Optional<Ref> ref = mirror.ref(line.name());
           moved = ref.isEmpty() || !ref.get().getObjectId().equals(advertised);
         }
       }

@@ -2,6 +2,7 @@ package dev.goblet.upstream;
 
 import dev.goblet.Status;
 import dev.goblet.UpstreamCredentials;
+import dev.goblet.cache.RefLine;
 import dev.goblet.protocol.Capabilities;
 import dev.goblet.protocol.Command;
 import java.io.IOException;
@@ -147,6 +148,11 @@ public final class UpstreamClient {
         String message = line.substring(4).strip();
         throw new UpstreamException(
             Status.BAD_GATEWAY, "the upstream refused ls-refs: " + message, false, null);
+      }
+      try {
+        RefLine.parse(line.substring(0, line.length() - 1)); // relayed and cached only if sound
+      } catch (IllegalArgumentException e) {
+        throw new IOException("malformed line in ls-refs answer", e);
       }
       lines.add(line);
     }

@@ -115,6 +115,12 @@ class UpstreamFaultTest extends HarnessTestBase {
   }
 
   @Test
+  void wellFramedAnswersWithMalformedRefLines() {
+    faults.inject(new Fault.Garbage("0013only-one-token\n0000"));
+    assertDegradesCleanly("broken ls-refs answer");
+  }
+
+  @Test
   void truncatedAnswers() {
     faults.inject(new Fault.Truncate(1000));
     assertDegradesCleanly("broken ls-refs answer");
