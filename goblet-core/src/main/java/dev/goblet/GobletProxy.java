@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.lifecycle.WorkTracker;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
@@ -25,10 +26,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * run every {@linkplain ServerConfig#backupInterval() interval} on the scheduler.
  *
  * <p>It owns what it creates (mirrors, its own executor and scheduler when the host gave none) and
- * releases them on {@link #close()}; it never shuts down anything the host passed in.
+ * releases them on {@link #close()}; it never shuts down anything the host passed in. {@code
+ * close()} returns once nothing of the proxy can still write under the cache root, and only then
+ * releases the cache root's lock.
  */
 public final class GobletProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GobletProxy.class);
@@ -54,6 +59,8 @@ public final class GobletProxy implements AutoCloseable {
   private final CacheRootLock cacheRootLock;
   private final ExecutorService executor;
   private final boolean ownsExecutor;
+  private final WorkTracker work = new WorkTracker();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final UpstreamGate gate;
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
@@ -69,6 +76,7 @@ public final class GobletProxy implements AutoCloseable {
     this.cacheRootLock = cacheRootLock;
     this.ownsExecutor = config.executor().isEmpty();
     this.executor = config.executor().orElseGet(GobletProxy::newExecutor);
+    Executor background = work.executor(executor);
     this.errors = GuardedHooks.errors(config.errorReporter());
     this.requests = GuardedHooks.requests(config.requestLogger());
     this.gate = new UpstreamGate(config.upstreamEnabled(), config.clock(), config.upstreamCooldown());
@@ -92,13 +100,14 @@ public final class GobletProxy implements AutoCloseable {
         new MirrorManager(
             config.cacheRoot(),
             new MirrorContext(
-                executor,
+                background,
                 config.clock(),
                 client,
                 gate,
                 operations,
                 config.upstreamFetchTimeout(),
-                metrics));
+                metrics,
+                work::isClosing));
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
     this.backups =
@@ -122,7 +131,7 @@ public final class GobletProxy implements AutoCloseable {
             gate,
             lsRefsCache,
             mirrors,
-            executor,
+            background,
             new LsRefsHandler.OfflinePolicy(
                 config.offlineMode(), config.lsRefsCacheTtl(), config.lsRefsMaxStaleness()),
             metrics);
@@ -168,9 +177,10 @@ public final class GobletProxy implements AutoCloseable {
       backupSchedule =
           BackupSchedule.start(
               backups,
-              executor,
+              work.executor(executor),
               config.scheduler().orElseGet(GobletProxy::newScheduler),
               config.scheduler().isEmpty(),
+              work::track,
               config.backupInterval(),
               errors);
     }
@@ -190,6 +200,18 @@ public final class GobletProxy implements AutoCloseable {
    * @throws IOException only when the client connection failed
    */
   public void handle(GitRequest request, GitResponse response) throws IOException {
+    if (!work.enter()) {
+      respond(response, new GobletException(Status.UNAVAILABLE, "the proxy is shutting down"));
+      return;
+    }
+    try {
+      handleAdmitted(request, response);
+    } finally {
+      work.exit();
+    }
+  }
+
+  private void handleAdmitted(GitRequest request, GitResponse response) throws IOException {
     long start = System.nanoTime();
     MeteredExchange exchange = new MeteredExchange(request, response);
     GitResponse metered = exchange.response();
@@ -278,7 +300,7 @@ public final class GobletProxy implements AutoCloseable {
    * @throws IOException when it cannot be created
    */
   public ManagedRepository openRepository(URI upstream) throws IOException {
-    return mirrors.open(upstream);
+    return whileOpen(() -> mirrors.open(upstream));
   }
 
   /**
@@ -435,21 +457,90 @@ public final class GobletProxy implements AutoCloseable {
    * @throws IllegalStateException when no backup store is configured, or the proxy is not ready
    */
   public BackupReport backupNow() throws IOException {
-    return backupSchedule.backupNow();
+    return whileOpen(backupSchedule::backupNow);
   }
 
+  /** Work that may write under the cache root, run on the caller's thread. */
+  private interface Work<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T whileOpen(Work<T> task) throws IOException {
+    if (!work.enter()) {
+      throw new IllegalStateException("the proxy is closed");
+    }
+    try {
+      return task.run();
+    } finally {
+      work.exit();
+    }
+  }
+
+  /**
+   * Shuts the proxy down. It admits no new work (requests are answered 503), cancels running
+   * mirror fetches and repacks at their next progress step, and waits up to {@linkplain
+   * ServerConfig#shutdownTimeout() the shutdown timeout} for running requests, fetches, repacks,
+   * backups and cache writes to end; then it interrupts the proxy's own threads and waits as long
+   * again. It returns with the cache root's lock released once nothing of the proxy can still write
+   * under the root. Should work still run after both waits (a host thread stuck in a request), it
+   * says so in the log and returns; the lock is then released when that work ends, never before.
+   * Calling it again does nothing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    work.close();
     backupSchedule.close();
     if (ownsExecutor) {
-      executor.shutdownNow();
+      executor.shutdown();
     }
+    Duration timeout = config.shutdownTimeout();
+    boolean idle = awaitIdle(timeout);
+    if (!idle) {
+      log.warn(
+          "closing the proxy on {}: {} requests or tasks still running after {}; interrupting them",
+          config.cacheRoot(),
+          work.active(),
+          timeout);
+      if (ownsExecutor) {
+        for (Runnable dropped : executor.shutdownNow()) {
+          if (dropped instanceof WorkTracker.Counted task) {
+            task.abandon();
+          }
+        }
+      }
+      idle = awaitIdle(timeout);
+    }
+    if (!idle) {
+      log.error(
+          "closing the proxy on {}: {} requests or tasks still running; the cache root stays"
+              + " locked until they end",
+          config.cacheRoot(),
+          work.active());
+    }
+    work.whenClosedAndIdle(this::release);
+  }
+
+  private boolean awaitIdle(Duration timeout) {
+    try {
+      return work.awaitIdle(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return work.active() == 0;
+    }
+  }
+
+  /** Runs once nothing of the proxy runs any more. */
+  private void release() {
     mirrors.close();
     try {
       cacheRootLock.close();
     } catch (IOException e) {
       log.warn("could not release the lock on {}", config.cacheRoot(), e);
     }
+    log.info("goblet proxy on {} closed", config.cacheRoot());
   }
 
   private static ExecutorService newExecutor() {

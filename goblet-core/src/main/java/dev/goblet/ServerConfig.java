@@ -34,6 +34,7 @@ public final class ServerConfig {
   private final Duration upstreamTimeout;
   private final Duration upstreamFetchTimeout;
   private final Duration upstreamCooldown;
+  private final Duration shutdownTimeout;
   private final long maxRequestBodyBytes;
   private final MetricRegistry metricRegistry;
   private final String metricPrefix;
@@ -62,6 +63,7 @@ public final class ServerConfig {
     this.upstreamTimeout = b.upstreamTimeout;
     this.upstreamFetchTimeout = b.upstreamFetchTimeout;
     this.upstreamCooldown = b.upstreamCooldown;
+    this.shutdownTimeout = b.shutdownTimeout;
     this.maxRequestBodyBytes = b.maxRequestBodyBytes;
     this.metricRegistry = b.metricRegistry;
     this.metricPrefix = b.metricPrefix;
@@ -152,6 +154,14 @@ public final class ServerConfig {
   /** @return how long after an upstream failure requests skip the upstream (circuit breaker) */
   public Duration upstreamCooldown() {
     return upstreamCooldown;
+  }
+
+  /**
+   * @return how long {@link GobletProxy#close()} waits for running requests, mirror fetches,
+   *     repacks and cache writes to end before it cancels them
+   */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
   }
 
   /** @return the largest request body accepted, after gzip decoding */
@@ -249,6 +259,7 @@ public final class ServerConfig {
     private Duration upstreamTimeout = Duration.ofSeconds(10);
     private Duration upstreamFetchTimeout = Duration.ofMinutes(10);
     private Duration upstreamCooldown = Duration.ofSeconds(30);
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
     private long maxRequestBodyBytes = 32L << 20;
     private MetricRegistry metricRegistry;
     private String metricPrefix = "goblet";
@@ -280,6 +291,7 @@ public final class ServerConfig {
       upstreamTimeout = c.upstreamTimeout;
       upstreamFetchTimeout = c.upstreamFetchTimeout;
       upstreamCooldown = c.upstreamCooldown;
+      shutdownTimeout = c.shutdownTimeout;
       maxRequestBodyBytes = c.maxRequestBodyBytes;
       metricRegistry = c.metricRegistry;
       metricPrefix = c.metricPrefix;
@@ -386,6 +398,19 @@ public final class ServerConfig {
         throw new IllegalArgumentException("upstreamCooldown must not be negative: " + cooldown);
       }
       this.upstreamCooldown = cooldown;
+      return this;
+    }
+
+    /**
+     * Default 30 seconds: how long {@link GobletProxy#close()} waits for the proxy's work to end
+     * before it cancels what still runs (and then waits as long again). Zero cancels at once.
+     */
+    public Builder shutdownTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "shutdownTimeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("shutdownTimeout must not be negative: " + timeout);
+      }
+      this.shutdownTimeout = timeout;
       return this;
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ public final class BackupSchedule implements AutoCloseable {
    * @param backups the backup engine
    * @param executor runs the restore, so that start-up does not block the host
    * @param scheduler runs the periodic backups
+   * @param track wraps each scheduled backup run, so that the proxy's close waits for it
    * @param ownsScheduler whether {@link #close()} shuts the scheduler down (never the host's)
    * @param interval the time between backup runs
    * @param errors receives failed restores and backups (guarded)
@@ -63,6 +65,7 @@ public final class BackupSchedule implements AutoCloseable {
       Executor executor,
       ScheduledExecutorService scheduler,
       boolean ownsScheduler,
+      UnaryOperator<Runnable> track,
       Duration interval,
       ErrorReporter errors) {
     BackupSchedule schedule = new BackupSchedule(backups, errors, scheduler, ownsScheduler);
@@ -76,7 +79,7 @@ public final class BackupSchedule implements AutoCloseable {
     try {
       schedule.task =
           scheduler.scheduleWithFixedDelay(
-              schedule::scheduledBackup, millis, millis, TimeUnit.MILLISECONDS);
+              track.apply(schedule::scheduledBackup), millis, millis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.error("no periodic backups: the scheduler refused the task (backupNow() still works)", e);
     }

@@ -152,6 +152,9 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   }
 
   private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
+    if (context.stopping().getAsBoolean()) {
+      throw new IOException("the proxy is shutting down");
+    }
     if (needed != null && needed.stream().allMatch(this::hasObject)) {
       context.fetchListener().coalesced(); // the fetch before brought everything its callers need
       return;
@@ -174,7 +177,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
               .setTimeout((int) Math.max(1, context.fetchTimeout().toSeconds()))
               .setTransportConfigCallback(context.client().transportConfig(upstream))
               .setProgressMonitor(
-                  new OperationProgress(operation, context.fetchTimeout().multipliedBy(6)))
+                  new OperationProgress(
+                      operation, context.fetchTimeout().multipliedBy(6), context.stopping()))
               .call();
       context.gate().recordSuccess(upstream);
       Ref head = result.getAdvertisedRef(Constants.HEAD);
@@ -239,7 +243,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       return;
     }
     operation.progress("repacking (" + stats.numberOfPackFiles + " packs)");
-    gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1)));
+    gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1), context.stopping()));
     try {
       gc.gc().get();
     } catch (Exception e) {

@@ -6,6 +6,7 @@ import dev.goblet.upstream.UpstreamGate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * What every mirror shares: where background work runs, how the upstream is reached, and who hears
@@ -18,6 +19,7 @@ import java.util.concurrent.Executor;
  * @param operations receives fetch progress (already guarded against exceptions)
  * @param fetchTimeout JGit's I/O timeout for a fetch
  * @param fetchListener counts fetches started and shared
+ * @param stopping tells whether the proxy is closing, so that fetches and repacks end early
  */
 public record MirrorContext(
     Executor executor,
@@ -26,7 +28,8 @@ public record MirrorContext(
     UpstreamGate gate,
     OperationLogger operations,
     Duration fetchTimeout,
-    FetchListener fetchListener) {
+    FetchListener fetchListener,
+    BooleanSupplier stopping) {
 
   /** Told when mirror fetches start and when a caller shares one. Must be fast and not throw. */
   public interface FetchListener {

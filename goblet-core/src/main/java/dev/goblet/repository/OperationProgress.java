@@ -2,24 +2,28 @@ package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.ProgressMonitor;
 
 /**
  * Turns JGit's progress into {@link OperationLogger.Operation#progress} lines: one as each task
  * begins, one for every tenth of it, one as it ends; and cancels the operation once it has run
- * longer than its limit (JGit's own timeouts bound each read, not a trickling whole). Used by the
- * one thread running the operation.
+ * longer than its limit (JGit's own timeouts bound each read, not a trickling whole), or once the
+ * proxy is closing. Used by the one thread running the operation.
  */
 final class OperationProgress implements ProgressMonitor {
   private final OperationLogger.Operation operation;
   private final long deadlineNanos;
+  private final BooleanSupplier stopping;
   private String task;
   private int total;
   private int done;
   private int lastTenth;
+  private boolean cancelled;
 
-  OperationProgress(OperationLogger.Operation operation, Duration limit) {
+  OperationProgress(OperationLogger.Operation operation, Duration limit, BooleanSupplier stopping) {
     this.operation = operation;
+    this.stopping = stopping;
     this.deadlineNanos = System.nanoTime() + limit.toNanos();
   }
 
@@ -54,7 +58,11 @@ final class OperationProgress implements ProgressMonitor {
 
   @Override
   public boolean isCancelled() {
-    return System.nanoTime() - deadlineNanos > 0;
+    if (!cancelled && (System.nanoTime() - deadlineNanos > 0 || stopping.getAsBoolean())) {
+      cancelled = true;
+      operation.progress("cancelled" + (stopping.getAsBoolean() ? ": the proxy is closing" : ""));
+    }
+    return cancelled;
   }
 
   @Override

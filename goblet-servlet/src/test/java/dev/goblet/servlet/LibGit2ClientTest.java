@@ -2,6 +2,7 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.goblet.testing.Requirements;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,7 @@ class LibGit2ClientTest extends HarnessTestBase {
 
   @BeforeEach
   void setUp() throws Exception {
+    Requirements.pythonModule(PYTHON, "pygit2", "python3-pygit2");
     repo = harness.newRepoWithBranchesAndTags("owner/repo");
     harness.startProxy();
   }
