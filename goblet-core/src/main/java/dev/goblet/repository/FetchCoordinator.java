@@ -90,22 +90,28 @@ final class FetchCoordinator {
   }
 
   private void run(CompletableFuture<Void> future, Set<ObjectId> needed) {
+    Throwable failure = null;
     try {
       task.run(needed);
-      future.complete(null);
     } catch (Throwable t) {
-      future.completeExceptionally(t);
-    } finally {
-      synchronized (this) {
-        running = null;
-        if (queued != null) {
-          CompletableFuture<Void> next = queued;
-          Set<ObjectId> nextNeeds = queuedNeeds;
-          queued = null;
-          queuedNeeds = null;
-          start(next, nextNeeds);
-        }
+      failure = t;
+    }
+    // The fetch is over before its waiters hear of it: one that asks for a fetch at once must
+    // get a new one, never this finished future.
+    synchronized (this) {
+      running = null;
+      if (queued != null) {
+        CompletableFuture<Void> next = queued;
+        Set<ObjectId> nextNeeds = queuedNeeds;
+        queued = null;
+        queuedNeeds = null;
+        start(next, nextNeeds);
       }
+    }
+    if (failure == null) {
+      future.complete(null);
+    } else {
+      future.completeExceptionally(failure);
     }
   }
 }

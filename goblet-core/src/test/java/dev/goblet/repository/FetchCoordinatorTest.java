@@ -76,6 +76,17 @@ class FetchCoordinatorTest {
   }
 
   @Test
+  void aJoinAsSoonAsAFetchEndsStartsANewOne() throws Exception {
+    FetchCoordinator fetches = coordinator();
+    release.countDown();
+    CompletableFuture<Void> first = fetches.join();
+    CompletableFuture<Void> second = first.thenCompose(done -> fetches.join());
+    second.get(10, TimeUnit.SECONDS);
+    assertThat(runs).hasValue(2);
+    assertThat(coalesced).hasValue(0);
+  }
+
+  @Test
   void aCallerWithoutSpecificNeedsMakesTheFollowUpUnconditional() throws Exception {
     FetchCoordinator fetches = coordinator();
     fetches.join();
