@@ -8,11 +8,13 @@ import dev.goblet.BackupStore;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.testing.FakeClock;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +41,10 @@ class AdminApiTest {
     repo = harness.newRepo("owner/repo");
     repo.commitMany("main", 3, 1);
     repo.tag("v1.0", "main", true);
-    harness.startProxy(b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN)));
+    // A clock that stands still: the ages in two answers compared below cannot differ.
+    harness.startProxy(
+        b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
+            .clock(FakeClock.at(Instant.parse("2026-06-01T12:00:00Z"))));
     git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
     key = harness.upstream().baseUrl().substring("http://".length()).replace(':', '_')
         + "/owner/repo";
