@@ -87,7 +87,7 @@ public final class UpstreamAuthorization {
 
     /** Default 5 minutes; positive. */
     public Builder ttl(Duration ttl) {
-      this.ttl = positive(ttl, "ttl");
+      this.ttl = ServerConfig.Builder.positive(ttl, "ttl");
       return this;
     }
 
@@ -103,7 +103,7 @@ public final class UpstreamAuthorization {
 
     /** Default 10 seconds; positive. */
     public Builder denialTtl(Duration denialTtl) {
-      this.denialTtl = positive(denialTtl, "denialTtl");
+      this.denialTtl = ServerConfig.Builder.positive(denialTtl, "denialTtl");
       return this;
     }
 
@@ -119,14 +119,6 @@ public final class UpstreamAuthorization {
     /** @return the settings; the builder stays usable */
     public UpstreamAuthorization build() {
       return new UpstreamAuthorization(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + d);
-      }
-      return d;
     }
   }
 }
