@@ -163,7 +163,8 @@ public final class FetchHandler {
 
   /**
    * Makes sure the mirror has every wanted object, waiting for an upstream fetch when it does
-   * not; refuses a repository the upstream refused (401, 403, 404) and has not served since. While the upstream is switched off or failing, only a fetch already running or queued is
+   * not; refuses a repository the upstream refused (401, 403, 404) and has not served since.
+   * While the upstream is switched off or failing, only a fetch already running or queued is
    * waited for; otherwise the request fails at once, naming the outage.
    *
    * @param mirror the repository's mirror
