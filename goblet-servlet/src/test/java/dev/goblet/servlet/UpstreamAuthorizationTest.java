@@ -122,6 +122,10 @@ class UpstreamAuthorizationTest extends HarnessTestBase {
 
     GitCli.Result anonymous = cloneAs(harness.git(), "team-a/repo", "anonymous");
     assertThat(anonymous.exitCode()).isNotZero();
+    // Credentials the upstream does not know: its 401 is passed on, and git gives up on them.
+    GitCli.Result carol = cloneAs(as("carol", CAROL_PASSWORD), "team-a/repo", "carol");
+    assertThat(carol.exitCode()).isNotZero();
+    assertThat(carol.stderr()).contains("Authentication failed");
 
     long checks = counter("client-auth.checks");
     long hits = counter("client-auth.cache-hits");
