@@ -10,11 +10,13 @@ import dev.goblet.RequestAuthorizer;
 import dev.goblet.ServerConfig;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.testing.FakeClock;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -53,8 +55,10 @@ class AdminApiTest {
   }
 
   private ServerConfig.Builder authorizers(ServerConfig.Builder builder) {
+    // A clock that stands still: the ages in two answers compared below cannot differ.
     return builder.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
-        .adminAuthorizer(AdminAuthorizer.bearerToken(ADMIN_TOKEN));
+        .adminAuthorizer(AdminAuthorizer.bearerToken(ADMIN_TOKEN))
+        .clock(FakeClock.at(Instant.parse("2026-06-01T12:00:00Z")));
   }
 
   @AfterEach
