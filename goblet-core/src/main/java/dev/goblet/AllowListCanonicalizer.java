@@ -12,15 +12,15 @@ import java.util.Locale;
 final class AllowListCanonicalizer implements UrlCanonicalizer {
   private static final int MAX_SEGMENTS = 16;
 
-  private final List<Base> bases;
+  private final List<UpstreamBase> bases;
 
   AllowListCanonicalizer(Collection<URI> allowedUpstreams) {
     if (allowedUpstreams == null || allowedUpstreams.isEmpty()) {
       throw new IllegalArgumentException("allowed upstreams must name at least one base URL");
     }
-    List<Base> list = new ArrayList<>();
+    List<UpstreamBase> list = new ArrayList<>();
     for (URI uri : allowedUpstreams) {
-      list.add(Base.of(uri));
+      list.add(UpstreamBase.of(uri));
     }
     this.bases = List.copyOf(list);
   }
@@ -54,10 +54,10 @@ final class AllowListCanonicalizer implements UrlCanonicalizer {
       throw new GobletException(Status.BAD_REQUEST, "repository path is too deep");
     }
     String path = "/" + String.join("/", segments);
-    for (Base base : bases) {
-      if (base.authority.equals(authority) && base.covers(path)) {
+    for (UpstreamBase base : bases) {
+      if (base.authority().equals(authority) && base.covers(path)) {
         try {
-          return new URI(base.scheme + "://" + base.authority + path);
+          return new URI(base.scheme() + "://" + base.authority() + path);
         } catch (URISyntaxException e) {
           throw new GobletException(Status.BAD_REQUEST, "invalid repository path", e);
         }
@@ -65,33 +65,5 @@ final class AllowListCanonicalizer implements UrlCanonicalizer {
     }
     throw new GobletException(
         Status.FORBIDDEN, "upstream " + authority + path + " is not on this proxy's allow-list");
-  }
-
-  private record Base(String scheme, String authority, String pathPrefix) {
-    static Base of(URI uri) {
-      if (uri == null || !uri.isAbsolute() || uri.isOpaque()) {
-        throw new IllegalArgumentException("allowed upstream must be an absolute URL: " + uri);
-      }
-      String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https")) {
-        throw new IllegalArgumentException("allowed upstream must be http or https: " + uri);
-      }
-      if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
-          || uri.getRawFragment() != null) {
-        throw new IllegalArgumentException(
-            "allowed upstream must have a host and no user info, query or fragment: " + uri);
-      }
-      String authority = uri.getHost().toLowerCase(Locale.ROOT)
-          + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
-      String path = uri.getPath() == null ? "" : uri.getPath();
-      while (path.endsWith("/")) {
-        path = path.substring(0, path.length() - 1);
-      }
-      return new Base(scheme, authority, path);
-    }
-
-    boolean covers(String path) {
-      return pathPrefix.isEmpty() || path.startsWith(pathPrefix + "/");
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.goblet;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.goblet.auth.UpstreamRequestAuthorizer;
 import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
@@ -13,6 +14,7 @@ import dev.goblet.repository.CacheRootLock;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
 import dev.goblet.repository.MirrorManager;
+import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
@@ -79,10 +81,12 @@ public final class GobletProxy implements AutoCloseable {
     Executor background = work.executor(executor);
     this.errors = GuardedHooks.errors(config.errorReporter());
     this.requests = GuardedHooks.requests(config.requestLogger());
-    this.gate = new UpstreamGate(config.upstreamEnabled(), config.clock(), config.upstreamCooldown());
     this.lsRefsCache =
         new LsRefsCache(
             config.lsRefsCachePath(), config.clock(), config.lsRefsCacheMaxRepositories());
+    this.gate =
+        new UpstreamGate(
+            config.upstreamEnabled(), config.clock(), config.upstreamCooldown(), this::forget);
     this.metrics =
         new GobletMetrics(
             config.metricRegistry().orElseGet(MetricRegistry::new),
@@ -143,7 +147,7 @@ public final class GobletProxy implements AutoCloseable {
             metrics);
     this.handler =
         new SmartHttpHandler(
-            config.requestAuthorizer(),
+            authorizer(config, client, gate, metrics),
             config.urlCanonicalizer(),
             mirrors,
             lsRefs,
@@ -151,6 +155,38 @@ public final class GobletProxy implements AutoCloseable {
             errors,
             config.maxRequestBodyBytes(),
             metrics);
+  }
+
+  /**
+   * @return the host's request authorizer, followed by the per-user check against the upstream
+   *     when {@link ServerConfig#upstreamAuthorization()} is on
+   */
+  private static RequestAuthorizer authorizer(
+      ServerConfig config, UpstreamClient client, UpstreamGate gate, GobletMetrics metrics) {
+    if (config.upstreamAuthorization().isEmpty()) {
+      return config.requestAuthorizer();
+    }
+    RequestAuthorizer host = config.requestAuthorizer();
+    RequestAuthorizer perUser =
+        new UpstreamRequestAuthorizer(
+            config.upstreamAuthorization().get(),
+            config.urlCanonicalizer(),
+            client,
+            gate,
+            config.clock(),
+            config.upstreamTimeout(),
+            metrics);
+    return request -> {
+      host.authorize(request);
+      perUser.authorize(request);
+    };
+  }
+
+  /** Drops the cached refs of a repository the upstream refused: they are no longer served. */
+  private void forget(URI upstream) {
+    String key = RepositoryPaths.key(upstream);
+    lsRefsCache.invalidate(key);
+    log.warn("the upstream refused {}: its cached refs are dropped and it is not served", key);
   }
 
   /**

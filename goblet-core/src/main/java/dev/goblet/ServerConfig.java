@@ -25,6 +25,8 @@ public final class ServerConfig {
   private final Path cacheRoot;
   private final UrlCanonicalizer urlCanonicalizer;
   private final RequestAuthorizer requestAuthorizer;
+  private final AdminAuthorizer adminAuthorizer;
+  private final UpstreamAuthorization upstreamAuthorization;
   private final UpstreamCredentials upstreamCredentials;
   private final ErrorReporter errorReporter;
   private final RequestLogger requestLogger;
@@ -54,6 +56,8 @@ public final class ServerConfig {
     this.cacheRoot = b.cacheRoot;
     this.urlCanonicalizer = b.urlCanonicalizer;
     this.requestAuthorizer = b.requestAuthorizer;
+    this.adminAuthorizer = b.adminAuthorizer;
+    this.upstreamAuthorization = b.upstreamAuthorization;
     this.upstreamCredentials = b.upstreamCredentials;
     this.errorReporter = b.errorReporter;
     this.requestLogger = b.requestLogger;
@@ -103,6 +107,19 @@ public final class ServerConfig {
   /** @return decides whether a request may use the proxy */
   public RequestAuthorizer requestAuthorizer() {
     return requestAuthorizer;
+  }
+
+  /** @return decides whether a request may use the admin API; {@link AdminAuthorizer#DENY_ALL} by default */
+  public AdminAuthorizer adminAuthorizer() {
+    return adminAuthorizer;
+  }
+
+  /**
+   * @return the per-user authorization delegated to the upstream, when it is on: each client's
+   *     own credentials are checked against the upstream for the repository it asks for
+   */
+  public Optional<UpstreamAuthorization> upstreamAuthorization() {
+    return Optional.ofNullable(upstreamAuthorization);
   }
 
   /** @return the credentials presented to upstreams */
@@ -250,6 +267,8 @@ public final class ServerConfig {
     private Path cacheRoot;
     private UrlCanonicalizer urlCanonicalizer;
     private RequestAuthorizer requestAuthorizer = RequestAuthorizer.ALLOW_ALL;
+    private AdminAuthorizer adminAuthorizer = AdminAuthorizer.DENY_ALL;
+    private UpstreamAuthorization upstreamAuthorization;
     private UpstreamCredentials upstreamCredentials = UpstreamCredentials.NONE;
     private ErrorReporter errorReporter = ErrorReporter.NONE;
     private RequestLogger requestLogger = RequestLogger.NONE;
@@ -282,6 +301,8 @@ public final class ServerConfig {
       cacheRoot = c.cacheRoot;
       urlCanonicalizer = c.urlCanonicalizer;
       requestAuthorizer = c.requestAuthorizer;
+      adminAuthorizer = c.adminAuthorizer;
+      upstreamAuthorization = c.upstreamAuthorization;
       upstreamCredentials = c.upstreamCredentials;
       errorReporter = c.errorReporter;
       requestLogger = c.requestLogger;
@@ -336,6 +357,28 @@ public final class ServerConfig {
     /** Default {@link RequestAuthorizer#ALLOW_ALL}. */
     public Builder requestAuthorizer(RequestAuthorizer requestAuthorizer) {
       this.requestAuthorizer = Objects.requireNonNull(requestAuthorizer, "requestAuthorizer");
+      return this;
+    }
+
+    /**
+     * Default {@link AdminAuthorizer#DENY_ALL}: the admin API refuses every request until the host
+     * sets one, such as {@link AdminAuthorizer#bearerToken}.
+     */
+    public Builder adminAuthorizer(AdminAuthorizer adminAuthorizer) {
+      this.adminAuthorizer = Objects.requireNonNull(adminAuthorizer, "adminAuthorizer");
+      return this;
+    }
+
+    /**
+     * Default: off. When set, every Git request must carry the client's own upstream credentials
+     * (HTTP Basic or Bearer, as git sends them), which the proxy checks against the upstream for
+     * the requested repository, after the {@link #requestAuthorizer} and before anything else; see
+     * {@link UpstreamAuthorization}. The proxy's own {@link #upstreamCredentials} still do every
+     * fetch.
+     */
+    public Builder upstreamAuthorization(UpstreamAuthorization upstreamAuthorization) {
+      this.upstreamAuthorization =
+          Objects.requireNonNull(upstreamAuthorization, "upstreamAuthorization");
       return this;
     }
 
@@ -550,7 +593,7 @@ public final class ServerConfig {
       return d;
     }
 
-    private static Duration positive(Duration d, String name) {
+    static Duration positive(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(name + " must be positive: " + d);

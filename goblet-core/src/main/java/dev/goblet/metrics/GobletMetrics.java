@@ -8,6 +8,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import dev.goblet.Health;
 import dev.goblet.Status;
+import dev.goblet.auth.UpstreamRequestAuthorizer;
 import dev.goblet.backup.Backups;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
@@ -45,6 +46,10 @@ import java.util.function.IntSupplier;
  *   <li>{@code restore.repositories} (counter: mirrors recovered from a bundle), {@code
  *       restore.ls-refs-entries} (counter), {@code restore.failures} (counter: unusable bundles or
  *       entries)
+ *   <li>{@code client-auth.checks} (counter: per-user access checks sent upstream), {@code
+ *       client-auth.cache-hits} (counter: decisions answered from memory), {@code
+ *       client-auth.grace-allows} (counter: clients let in during an outage on a recent allow),
+ *       {@code client-auth.denials} (counter: clients refused)
  * </ul>
  *
  * <p>Thread-safe. Never removes or shuts down anything it did not register.
@@ -54,7 +59,8 @@ public final class GobletMetrics
         FetchHandler.Listener,
         MirrorContext.FetchListener,
         SmartHttpHandler.Listener,
-        Backups.Listener {
+        Backups.Listener,
+        UpstreamRequestAuthorizer.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";
 
@@ -77,6 +83,10 @@ public final class GobletMetrics
   private final Counter restoredRepositories;
   private final Counter restoredLsRefs;
   private final Counter restoreFailures;
+  private final Counter authChecks;
+  private final Counter authCacheHits;
+  private final Counter authGraceAllows;
+  private final Counter authDenials;
   private volatile long oldestServedAgeSeconds;
 
   /**
@@ -111,6 +121,10 @@ public final class GobletMetrics
     this.restoredRepositories = registry.counter(name("restore.repositories"));
     this.restoredLsRefs = registry.counter(name("restore.ls-refs-entries"));
     this.restoreFailures = registry.counter(name("restore.failures"));
+    this.authChecks = registry.counter(name("client-auth.checks"));
+    this.authCacheHits = registry.counter(name("client-auth.cache-hits"));
+    this.authGraceAllows = registry.counter(name("client-auth.grace-allows"));
+    this.authDenials = registry.counter(name("client-auth.denials"));
     gauge("ls-refs-cache.oldest-served-age-seconds", () -> oldestServedAgeSeconds);
     gauge("ls-refs-cache.entries", cacheEntries::getAsInt);
     gauge("upstream.available", () -> upstreamAvailable.getAsBoolean() ? 1 : 0);
@@ -249,6 +263,26 @@ public final class GobletMetrics
   @Override
   public void restoreFailed() {
     restoreFailures.inc();
+  }
+
+  @Override
+  public void checked() {
+    authChecks.inc();
+  }
+
+  @Override
+  public void cacheHit() {
+    authCacheHits.inc();
+  }
+
+  @Override
+  public void graceAllowed() {
+    authGraceAllows.inc();
+  }
+
+  @Override
+  public void denied() {
+    authDenials.inc();
   }
 
   private void gauge(String suffix, Gauge<?> gauge) {

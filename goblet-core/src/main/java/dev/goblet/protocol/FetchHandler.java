@@ -163,7 +163,8 @@ public final class FetchHandler {
 
   /**
    * Makes sure the mirror has every wanted object, waiting for an upstream fetch when it does
-   * not. While the upstream is switched off or failing, only a fetch already running or queued is
+   * not; refuses a repository the upstream refused (401, 403, 404) and has not served since.
+   * While the upstream is switched off or failing, only a fetch already running or queued is
    * waited for; otherwise the request fails at once, naming the outage.
    *
    * @param mirror the repository's mirror
@@ -172,6 +173,7 @@ public final class FetchHandler {
    * @throws GobletException when they cannot be had
    */
   public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
+    gate.requireNotRefused(mirror.upstreamUrl()); // revoked upstream access ends serving
     Set<ObjectId> missing = missing(mirror, wants);
     if (missing.isEmpty()) {
       listener.served(true, Duration.ZERO);

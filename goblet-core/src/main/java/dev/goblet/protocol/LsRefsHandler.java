@@ -29,9 +29,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers {@code ls-refs}: relayed to the upstream and remembered; when the upstream fails or is
- * switched off, answered from the {@link LsRefsCache} for this request's own arguments, advertising
- * only refs whose objects the mirror has. Thread-safe.
+ * Answers {@code ls-refs}: relayed to the upstream and remembered; when the upstream is down (an
+ * outage: unreachable, timed out, 5xx, a broken answer) or switched off, answered from the {@link
+ * LsRefsCache} for this request's own arguments, advertising only refs whose objects the mirror
+ * has. An upstream that answers "no" (401, 403, 404, a redirect, an {@code ERR}) is not an outage:
+ * its answer goes to the client, and a refused repository is not served from the cache until the
+ * upstream serves it again. Thread-safe.
  */
 public final class LsRefsHandler {
   private static final long RECHECK_NANOS = Duration.ofMinutes(5).toNanos();
@@ -152,9 +155,13 @@ public final class LsRefsHandler {
         listener.upstreamCall(false, Duration.ofNanos(System.nanoTime() - start));
         gate.recordFailure(upstream, e);
         log.warn("ls-refs upstream failed for {}: {}", key, e.getMessage());
+        if (!e.isOutage()) {
+          throw e; // a refusal or a redirect is the upstream's answer, not an outage
+        }
         failure = e;
       }
     }
+    gate.requireNotRefused(upstream); // refused, and not asked again now: nothing from the cache
     if (!policy.enabled()) {
       if (failure != null) {
         throw failure;

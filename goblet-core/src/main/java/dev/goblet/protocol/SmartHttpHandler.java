@@ -413,14 +413,19 @@ public final class SmartHttpHandler {
     return parameters;
   }
 
-  private static String queryParameter(String query, String name) {
+  private static String queryParameter(String query, String name) throws GobletException {
     if (query == null) {
       return null;
     }
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0 && pair.substring(0, eq).equals(name)) {
-        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        try {
+          return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          throw new GobletException(
+              Status.BAD_REQUEST, "the query string holds a malformed %-escape in " + name);
+        }
       }
     }
     return null;

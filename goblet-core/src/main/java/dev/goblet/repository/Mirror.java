@@ -168,6 +168,9 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     long startNanos = System.nanoTime();
     boolean ok = false;
     OperationLogger.Operation operation = context.operations().start("fetch-upstream", upstream);
+    // Belt and braces: JGit's default follows the first redirect; the connections the upstream
+    // client configures refuse any redirect before JGit sees it.
+    repo.getConfig().setString("http", null, "followRedirects", "false");
     try (Git git = Git.wrap(repo)) {
       FetchResult result =
           git.fetch()
@@ -192,13 +195,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       repackIfNeeded(operation);
       operation.done(null);
     } catch (GitAPIException e) {
-      boolean outage = isOutage(e);
-      UpstreamException failure =
-          new UpstreamException(
-              outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
-              "fetching from the upstream failed: " + describe(e),
-              outage,
-              e);
+      UpstreamException failure = classify(e);
       context.gate().recordFailure(upstream, failure);
       operation.done(e);
       throw failure;
@@ -250,6 +247,24 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       // A failed repack leaves the old packs in place; the mirror stays usable.
       log.warn("repacking mirror {} failed", key, e);
     }
+  }
+
+  /** @return the failure of a fetch: the upstream's refusal or redirect, else an outage or not */
+  private UpstreamException classify(GitAPIException e) {
+    Optional<UpstreamException> answer = context.client().answerIn(e);
+    if (answer.isPresent()) {
+      return new UpstreamException(
+          answer.get().status(),
+          "fetching from the upstream failed: " + answer.get().getMessage(),
+          answer.get().kind(),
+          e);
+    }
+    boolean outage = isOutage(e);
+    return new UpstreamException(
+        outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
+        "fetching from the upstream failed: " + describe(e),
+        outage,
+        e);
   }
 
   private static boolean isOutage(Throwable error) {

@@ -32,12 +32,19 @@ import org.eclipse.jgit.transport.TransportHttp;
  * Talks to upstreams: protocol v2 ls-refs over HTTP (JDK client), and the credentials and headers
  * for JGit's fetch transport. Thread-safe.
  *
- * <p>Redirects are never followed, so an upstream cannot send the proxy to a host that is not on
- * its allow-list.
+ * <p>Redirects are never followed, by the JDK client nor by JGit's transport, so an upstream
+ * cannot send the proxy, or its credentials, to a host that is not on its allow-list: a redirect
+ * is an upstream error naming the target's host.
  */
 public final class UpstreamClient {
   /** The largest ls-refs answer accepted (a Gerrit server with a million refs stays below). */
   private static final long MAX_LS_REFS_BYTES = 512L << 20;
+
+  /** How much of an error answer's body is read for what the upstream said. */
+  private static final int MAX_SAID_BYTES = 512;
+
+  private static final AnswerCheckingConnectionFactory CONNECTIONS =
+      new AnswerCheckingConnectionFactory();
 
   private final HttpClient http;
   private final UpstreamCredentials credentials;
@@ -95,7 +102,7 @@ public final class UpstreamClient {
     try (InputStream body = response.body()) {
       int code = response.statusCode();
       if (code != 200) {
-        throw httpError(code);
+        throw httpError(response, body, false);
       }
       return readAnswer(body);
     } catch (IOException e) {
@@ -105,6 +112,38 @@ public final class UpstreamClient {
       throw outage(Status.BAD_GATEWAY, "the upstream sent a broken ls-refs answer", e);
     } finally {
       watchdog.cancel(false);
+    }
+  }
+
+  /**
+   * Asks the upstream whether a client's own credentials may read a repository: {@code GET
+   * info/refs?service=git-upload-pack} (protocol v2, so the answer is the short capability
+   * advertisement) with only the client's {@code Authorization} header, never the proxy's. The
+   * answer's body is not read.
+   *
+   * @param upstream the canonical repository URL
+   * @param clientAuthorization the client's {@code Authorization} header value
+   * @throws UpstreamException unless the upstream answered 200: a {@linkplain
+   *     UpstreamException#isRefusal() refusal} for 401, 403 or 404, an {@linkplain
+   *     UpstreamException#isOutage() outage} when it could not answer
+   */
+  public void checkAccess(URI upstream, String clientAuthorization) throws UpstreamException {
+    HttpRequest request =
+        HttpRequest.newBuilder(endpoint(upstream, "/info/refs?service=git-upload-pack"))
+            .timeout(timeout)
+            .header("Accept", "application/x-git-upload-pack-advertisement")
+            .header("Git-Protocol", "version=2")
+            .header("User-Agent", "git/2.0 (" + Capabilities.AGENT + ")")
+            .header("Authorization", clientAuthorization)
+            .GET()
+            .build();
+    HttpResponse<InputStream> response = send(request);
+    try (InputStream body = response.body()) {
+      if (response.statusCode() != 200) {
+        throw httpError(response, body, true);
+      }
+    } catch (IOException e) {
+      // closing an unread body; the status has been seen
     }
   }
 
@@ -172,6 +211,8 @@ public final class UpstreamClient {
           throw new IllegalStateException(e.getMessage(), e);
         }
         httpTransport.setAdditionalHeaders(headers);
+        // Fails on the first redirect or refusal, before JGit could follow it with the headers.
+        httpTransport.setHttpConnectionFactory(CONNECTIONS);
       }
     };
   }
@@ -185,20 +226,37 @@ public final class UpstreamClient {
     }
   }
 
-  private static UpstreamException httpError(int code) {
-    if (code == 404) {
-      return new UpstreamException(
-          Status.NOT_FOUND, "the upstream has no such repository (HTTP 404)", false, null);
+  /**
+   * @return the failure an answer other than 200 stands for, with what the upstream said (the
+   *     start of a plain-text body)
+   */
+  private static UpstreamException httpError(
+      HttpResponse<?> response, InputStream body, boolean clients) {
+    byte[] start;
+    try {
+      start = body.readNBytes(MAX_SAID_BYTES);
+    } catch (IOException e) {
+      start = new byte[0]; // the status says enough
     }
-    if (code == 401 || code == 403) {
-      return new UpstreamException(
-          Status.BAD_GATEWAY,
-          "the upstream refused the proxy's credentials (HTTP " + code + ")",
-          false,
-          null);
+    return UpstreamAnswers.error(
+        response.statusCode(),
+        UpstreamAnswers.plainText(start, response.headers().firstValue("Content-Type").orElse(null)),
+        response.request().uri(),
+        response.headers().firstValue("Location").orElse(null),
+        clients);
+  }
+
+  /**
+   * @param failure a failed JGit fetch from an upstream configured by {@link #transportConfig}
+   * @return the upstream's answer that made it fail (a redirect or a refusal), if that was the cause
+   */
+  public Optional<UpstreamException> answerIn(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof AnswerCheckingConnectionFactory.RefusedAnswer answer) {
+        return Optional.of(answer.failure());
+      }
     }
-    return new UpstreamException(
-        Status.BAD_GATEWAY, "the upstream answered HTTP " + code, code >= 500 || code == 429, null);
+    return Optional.empty();
   }
 
   private static URI endpoint(URI upstream, String suffix) {

@@ -1,21 +1,34 @@
 package dev.goblet.upstream;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.goblet.GobletException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 
 /**
  * Decides whether a call may go to an upstream: the run-time switch (operators and tests take the
  * upstream out) and a circuit breaker per upstream server, so an outage is detected once and not
- * paid for by every request. Thread-safe.
+ * paid for by every request. It also remembers which repositories the upstream refused (401, 403,
+ * 404): those are not served, from the mirror or the cache, until the upstream serves them again.
+ * Thread-safe.
  */
 public final class UpstreamGate {
+  /** Refused repositories remembered at most; beyond it the least recent refusal is forgotten. */
+  private static final int MAX_REFUSED = 100_000;
+
   private final Clock clock;
   private final Duration cooldown;
+  private final Consumer<URI> onRefused;
   private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Cache<URI, UpstreamException> refused =
+      Caffeine.newBuilder().maximumSize(MAX_REFUSED).build();
   private volatile boolean enabled;
 
   /**
@@ -24,9 +37,22 @@ public final class UpstreamGate {
    * @param cooldown how long a failed upstream is left alone; zero disables the breaker
    */
   public UpstreamGate(boolean enabled, Clock clock, Duration cooldown) {
+    this(enabled, clock, cooldown, upstream -> {});
+  }
+
+  /**
+   * @param enabled whether the upstream is switched on at start
+   * @param clock time for the cool-down
+   * @param cooldown how long a failed upstream is left alone; zero disables the breaker
+   * @param onRefused told of each repository the upstream refused (to drop what is cached of it);
+   *     must be fast and not throw
+   */
+  public UpstreamGate(
+      boolean enabled, Clock clock, Duration cooldown, Consumer<URI> onRefused) {
     this.enabled = enabled;
     this.clock = clock;
     this.cooldown = cooldown;
+    this.onRefused = onRefused;
   }
 
   /** @return whether the upstream is switched on */
@@ -48,15 +74,28 @@ public final class UpstreamGate {
     return enabled && breaker(upstream).allowRequest();
   }
 
-  /** @param upstream a repository whose server just answered well */
+  /**
+   * @param upstream a repository the upstream just served with the proxy's credentials: its
+   *     server is up, and the repository is served again if it had been refused
+   */
   public void recordSuccess(URI upstream) {
+    breaker(upstream).recordSuccess();
+    refused.invalidate(upstream);
+  }
+
+  /**
+   * @param upstream a repository whose server just answered (whatever it said about someone's
+   *     credentials): the server is up; says nothing about the proxy's own access
+   */
+  public void recordAnswered(URI upstream) {
     breaker(upstream).recordSuccess();
   }
 
   /**
-   * Records a failed upstream call: an outage (unreachable, timeout, 5xx, garbage) opens the
-   * server's breaker with the failure's message as the reason; any other failure (a 404, refused
-   * credentials) means the server answered, so it counts as a success for the breaker.
+   * Records a failed upstream call made with the proxy's credentials: an outage (unreachable,
+   * timeout, 5xx, garbage) opens the server's breaker with the failure's message as the reason; any
+   * other failure means the server answered, so it counts as a success for the breaker; a refusal
+   * (401, 403, 404) also marks the repository refused until {@link #recordSuccess}.
    *
    * @param upstream the repository called
    * @param failure how the call failed
@@ -64,8 +103,35 @@ public final class UpstreamGate {
   public void recordFailure(URI upstream, UpstreamException failure) {
     if (failure.isOutage()) {
       breaker(upstream).recordFailure(failure.getMessage());
-    } else {
-      breaker(upstream).recordSuccess();
+      return;
+    }
+    breaker(upstream).recordSuccess();
+    if (failure.isRefusal()) {
+      refused.put(upstream, failure);
+      onRefused.accept(upstream);
+    }
+  }
+
+  /**
+   * @param upstream a repository
+   * @return the upstream's last refusal of it, while it stands
+   */
+  public Optional<UpstreamException> refusal(URI upstream) {
+    return Optional.ofNullable(refused.getIfPresent(upstream));
+  }
+
+  /**
+   * @param upstream a repository about to be served from the mirror or the cache
+   * @throws GobletException when the upstream refused it and has not served it since
+   */
+  public void requireNotRefused(URI upstream) throws GobletException {
+    UpstreamException refusal = refused.getIfPresent(upstream);
+    if (refusal != null) {
+      throw new GobletException(
+          refusal.status(),
+          refusal.getMessage()
+              + "; the proxy serves nothing of this repository until the upstream does again",
+          refusal);
     }
   }
 

@@ -12,8 +12,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,8 +26,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Git smart-HTTP server for tests: the JDK's HTTP server on {@code 127.0.0.1} in front of
  * the native {@code git http-backend}, serving every repository under a project root (see {@link
- * UpstreamRepo}). It records every request and can misbehave on demand: require a bearer token,
- * fail the next requests with a status, hang, or stop listening and come back on the same port.
+ * UpstreamRepo}). It records every request and can misbehave on demand: require a bearer token
+ * (and let named HTTP Basic users read named repositories), fail the next requests with a status,
+ * redirect every request elsewhere, hang, or stop listening and come back on the same port.
  *
  * <p>Thread-safe. Requests are served on a cached thread pool; each runs its own {@code git
  * http-backend} process.
@@ -49,6 +54,11 @@ public final class GitUpstreamServer implements AutoCloseable {
   private int failureStatus;
   private int failuresLeft;
   private String requiredToken;
+  private String redirectTarget;
+  private final Map<String, BasicUser> basicUsers = new HashMap<>();
+
+  /** A user of HTTP Basic and the repositories it may read. */
+  private record BasicUser(String password, Set<String> repositories) {}
 
   private GitUpstreamServer(Path projectRoot) {
     this.backend = new GitHttpBackend(projectRoot);
@@ -101,6 +111,34 @@ public final class GitUpstreamServer implements AutoCloseable {
   public void requireBearerToken(String token) {
     synchronized (faults) {
       requiredToken = token;
+    }
+  }
+
+  /**
+   * From now on, accepts HTTP Basic {@code user:password} beside the bearer token, for reading only
+   * the named repositories: another repository is answered 404 ("Repository not found.") as GitHub
+   * does, wrong or missing credentials 401 with {@code WWW-Authenticate: Basic}. Adding a user
+   * makes the server require credentials.
+   *
+   * @param user the user name
+   * @param password the password
+   * @param repositories names such as {@code owner/repo} the user may read
+   */
+  public void allowBasicUser(String user, String password, String... repositories) {
+    synchronized (faults) {
+      basicUsers.put(user, new BasicUser(password, Set.of(repositories)));
+    }
+  }
+
+  /**
+   * While set, answers every request with {@code 302 Found} to the same path and query on {@code
+   * targetBaseUrl}, as an upstream sending clients elsewhere would.
+   *
+   * @param targetBaseUrl such as {@code http://127.0.0.1:1234}, or {@code null} to serve again
+   */
+  public void redirectTo(String targetBaseUrl) {
+    synchronized (faults) {
+      redirectTarget = targetBaseUrl;
     }
   }
 
@@ -275,13 +313,28 @@ public final class GitUpstreamServer implements AutoCloseable {
 
   private void respond(HttpExchange exchange, byte[] body) throws IOException {
     int injected = takeInjectedFailure();
+    String redirect;
+    synchronized (faults) {
+      redirect = redirectTarget;
+    }
     if (injected > 0) {
       sendText(exchange, injected, "injected failure " + injected);
-    } else if (!isAuthorized(exchange)) {
-      exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
-      sendText(exchange, 401, "bearer token required");
+    } else if (redirect != null) {
+      URI uri = exchange.getRequestURI();
+      exchange.getResponseHeaders().set("Location", redirect + uri.getRawPath()
+          + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+      sendText(exchange, 302, "moved");
     } else {
-      backend.serve(exchange, body);
+      int refusal = refusal(exchange);
+      if (refusal == 401) {
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"upstream\"");
+        sendText(exchange, 401, "bearer token required");
+      } else if (refusal == 404) {
+        sendText(exchange, 404, "Repository not found.");
+      } else {
+        backend.serve(exchange, body);
+      }
     }
   }
 
@@ -296,16 +349,48 @@ public final class GitUpstreamServer implements AutoCloseable {
     }
   }
 
-  private boolean isAuthorized(HttpExchange exchange) {
+  /** @return 0 to serve the request, else 401 (credentials) or 404 (a repository not allowed) */
+  private int refusal(HttpExchange exchange) {
     String token;
+    Map<String, BasicUser> users;
     synchronized (faults) {
       token = requiredToken;
+      users = Map.copyOf(basicUsers);
     }
-    if (token == null) {
-      return true;
+    if (token == null && users.isEmpty()) {
+      return 0;
     }
-    return exchange.getRequestHeaders().getOrDefault("Authorization", List.of()).stream()
-        .anyMatch(("Bearer " + token)::equals);
+    List<String> authorization =
+        exchange.getRequestHeaders().getOrDefault("Authorization", List.of());
+    if (token != null && authorization.contains("Bearer " + token)) {
+      return 0;
+    }
+    for (String value : authorization) {
+      if (!value.startsWith("Basic ")) {
+        continue;
+      }
+      String decoded =
+          new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
+      int colon = decoded.indexOf(':');
+      BasicUser user = colon < 0 ? null : users.get(decoded.substring(0, colon));
+      if (user != null && user.password().equals(decoded.substring(colon + 1))) {
+        return user.repositories().contains(repositoryName(exchange.getRequestURI().getPath()))
+            ? 0
+            : 404;
+      }
+    }
+    return 401;
+  }
+
+  /** @return {@code owner/repo} of a smart HTTP path such as {@code /owner/repo.git/info/refs} */
+  private static String repositoryName(String path) {
+    String name = path.startsWith("/") ? path.substring(1) : path;
+    for (String suffix : List.of("/info/refs", "/git-upload-pack", "/git-receive-pack")) {
+      if (name.endsWith(suffix)) {
+        name = name.substring(0, name.length() - suffix.length());
+      }
+    }
+    return name.endsWith(".git") ? name.substring(0, name.length() - 4) : name;
   }
 
   private static void sendText(HttpExchange exchange, int status, String text) throws IOException {

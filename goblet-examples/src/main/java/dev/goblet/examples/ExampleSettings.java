@@ -1,12 +1,17 @@
 package dev.goblet.examples;
 
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.ServerConfig;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.InitParameters;
 import jakarta.servlet.ServletContext;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -30,9 +35,22 @@ import java.util.function.Function;
  *       <td>cached refs older than this are never served (ISO-8601)</td></tr>
  *   <tr><td>{@code goblet.upstreamTimeout}</td><td>{@code PT10S}</td>
  *       <td>an upstream ls-refs slower than this falls back to the cache (ISO-8601)</td></tr>
- *   <tr><td>{@code goblet.upstreamToken}</td><td>none</td>
- *       <td>sent to every allowed upstream as {@code Authorization: Bearer <token>}</td></tr>
+ *   <tr><td>{@code goblet.upstreamTokens}</td><td>none</td>
+ *       <td>comma-separated {@code <upstream base URL>=env:<VARIABLE>} or {@code
+ *       =file:<path>}: each listed upstream's own token, sent only to it as {@code
+ *       Authorization: Bearer <token>}</td></tr>
+ *   <tr><td>{@code goblet.adminToken}</td><td>none: the admin API answers 403</td>
+ *       <td>{@code env:<VARIABLE>} or {@code file:<path>}: the bearer token of the admin API</td></tr>
+ *   <tr><td>{@code goblet.clientAuth}</td><td>{@code none}</td>
+ *       <td>{@code upstream}: the upstream decides, per user and repository, who may read</td></tr>
+ *   <tr><td>{@code goblet.clientAuthTtl}, {@code goblet.clientAuthGrace}</td>
+ *       <td>{@code PT5M}, {@code PT8H}</td>
+ *       <td>how long an upstream's allow is trusted, and honoured during an outage (ISO-8601)</td></tr>
  * </table>
+ *
+ * <p>Secrets are never a setting's value: {@code env:} and {@code file:} name where they are, so
+ * they show in no {@code ps} output or log. The old {@code goblet.upstreamToken} (one token for
+ * every upstream) is refused.
  *
  * <p>The names after the prefix are those of {@link InitParameters}, which does the parsing. The
  * listen address ({@code goblet.port}, {@code goblet.host}) belongs to the container, not to the
@@ -44,16 +62,24 @@ public final class ExampleSettings {
   /** The prefix of every setting's name. */
   public static final String PREFIX = "goblet.";
 
-  /** The name (after {@link #PREFIX}) of the upstream token setting. */
-  public static final String UPSTREAM_TOKEN = "upstreamToken";
+  /** The name (after {@link #PREFIX}) of the per-upstream token setting. */
+  public static final String UPSTREAM_TOKENS = "upstreamTokens";
+
+  /** The name (after {@link #PREFIX}) of the admin API's token setting. */
+  public static final String ADMIN_TOKEN = "adminToken";
+
+  /** The removed single-token setting, refused with a pointer to its replacement. */
+  static final String REMOVED_UPSTREAM_TOKEN = "upstreamToken";
 
   /** The allowed upstreams unless {@code goblet.upstreams} says otherwise. */
   public static final String DEFAULT_UPSTREAMS = "https://github.com,https://gitlab.com";
 
   private final Function<String, String> source;
+  private final Function<String, String> environment;
 
-  private ExampleSettings(Function<String, String> source) {
+  private ExampleSettings(Function<String, String> source, Function<String, String> environment) {
     this.source = Objects.requireNonNull(source, "source");
+    this.environment = Objects.requireNonNull(environment, "environment");
   }
 
   /**
@@ -80,7 +106,17 @@ public final class ExampleSettings {
    * @return the settings from that source
    */
   public static ExampleSettings of(Function<String, String> source) {
-    return new ExampleSettings(source);
+    return of(source, System::getenv);
+  }
+
+  /**
+   * @param source looks a setting up by its full name; returns {@code null} when it is not set
+   * @param environment looks an environment variable up (for {@code env:} secrets)
+   * @return the settings from that source
+   */
+  public static ExampleSettings of(
+      Function<String, String> source, Function<String, String> environment) {
+    return new ExampleSettings(source, environment);
   }
 
   /** @return {@code ~/.cache/goblet}, the cache root unless {@code goblet.cacheRoot} is set */
@@ -118,14 +154,62 @@ public final class ExampleSettings {
               + PREFIX + "<name>): " + e.getMessage(),
           e);
     }
-    String token = get(UPSTREAM_TOKEN);
-    if (token != null) {
-      builder.upstreamCredentials(UpstreamCredentials.bearer(() -> token));
+    if (get(REMOVED_UPSTREAM_TOKEN) != null) {
+      throw new IllegalArgumentException(
+          PREFIX + REMOVED_UPSTREAM_TOKEN + " (one token for every upstream) was removed: give each"
+              + " upstream its own with " + PREFIX + UPSTREAM_TOKENS
+              + "=<upstream base URL>=env:<VARIABLE> (or =file:<path>)");
+    }
+    String tokens = get(UPSTREAM_TOKENS);
+    if (tokens != null) {
+      builder.upstreamCredentials(UpstreamCredentials.perUpstream(upstreamTokens(tokens)));
+    }
+    String admin = get(ADMIN_TOKEN);
+    if (admin != null) {
+      builder.adminAuthorizer(
+          AdminAuthorizer.bearerToken(SecretReference.read(PREFIX + ADMIN_TOKEN, admin, environment)));
     }
     return builder;
   }
 
-  /** @return the settings in effect as {@code goblet.name=value} pairs, the token masked */
+  /** @return each listed upstream's bearer token, read now from its variable or file */
+  private Map<URI, UpstreamCredentials> upstreamTokens(String value) {
+    List<String> allowed =
+        Arrays.stream(get(InitParameters.UPSTREAMS).split(",")).map(ExampleSettings::base).toList();
+    Map<URI, UpstreamCredentials> byBase = new LinkedHashMap<>();
+    for (String entry : value.split(",")) {
+      int eq = entry.indexOf('=');
+      String base = eq < 0 ? "" : base(entry.substring(0, eq));
+      if (base.isEmpty()) {
+        throw new IllegalArgumentException(
+            PREFIX + UPSTREAM_TOKENS + " entries must be <upstream base URL>=env:<VARIABLE> or"
+                + " <upstream base URL>=file:<path>");
+      }
+      if (!allowed.contains(base)) {
+        throw new IllegalArgumentException(
+            PREFIX + UPSTREAM_TOKENS + " names " + base + ", which is not one of "
+                + PREFIX + InitParameters.UPSTREAMS);
+      }
+      String token =
+          SecretReference.read(
+              PREFIX + UPSTREAM_TOKENS + " (" + base + ")", entry.substring(eq + 1).trim(),
+              environment);
+      if (byBase.put(URI.create(base), UpstreamCredentials.bearer(() -> token)) != null) {
+        throw new IllegalArgumentException(PREFIX + UPSTREAM_TOKENS + " lists " + base + " twice");
+      }
+    }
+    return byBase;
+  }
+
+  private static String base(String url) {
+    String base = url.trim();
+    while (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return base;
+  }
+
+  /** @return the settings in effect as {@code goblet.name=value} pairs; secrets are references */
   public String describe() {
     List<String> pairs = new ArrayList<>();
     for (String name : InitParameters.NAMES) {
@@ -134,7 +218,10 @@ public final class ExampleSettings {
         pairs.add(PREFIX + name + "=" + value);
       }
     }
-    pairs.add(PREFIX + UPSTREAM_TOKEN + "=" + (get(UPSTREAM_TOKEN) == null ? "(none)" : "(set)"));
+    for (String name : List.of(UPSTREAM_TOKENS, ADMIN_TOKEN)) {
+      // env:/file: references name where a secret is, never the secret
+      pairs.add(PREFIX + name + "=" + (get(name) == null ? "(none)" : get(name)));
+    }
     return String.join(" ", pairs);
   }
 

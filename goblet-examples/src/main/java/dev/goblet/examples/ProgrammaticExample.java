@@ -15,8 +15,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -34,7 +36,8 @@ public final class ProgrammaticExample {
    * @param cacheRoot where the mirrors live
    * @param upstreams the allowed upstream base URLs
    * @param clientToken the bearer token clients must present
-   * @param upstreamToken supplies the token presented to upstreams
+   * @param upstreamTokens each upstream base URL's own token supplier: a token goes to its
+   *     upstream only, and an upstream without one gets none
    * @param metrics the host's registry; the proxy registers its metrics there under {@code goblet.}
    * @return the proxy's configuration
    */
@@ -42,13 +45,15 @@ public final class ProgrammaticExample {
       Path cacheRoot,
       List<URI> upstreams,
       String clientToken,
-      Supplier<String> upstreamToken,
+      Map<URI, Supplier<String>> upstreamTokens,
       MetricRegistry metrics) {
+    Map<URI, UpstreamCredentials> credentials = new HashMap<>();
+    upstreamTokens.forEach((base, token) -> credentials.put(base, UpstreamCredentials.bearer(token)));
     return ServerConfig.builder()
         .cacheRoot(cacheRoot)
         .urlCanonicalizer(caseInsensitiveGitHub(UrlCanonicalizer.allowList(upstreams)))
         .requestAuthorizer(RequestAuthorizer.bearerToken(clientToken))
-        .upstreamCredentials(UpstreamCredentials.bearer(upstreamToken))
+        .upstreamCredentials(UpstreamCredentials.perUpstream(credentials))
         .metricRegistry(metrics)
         .offlineMode(true) // answer ls-refs from the cache while the upstream is down
         .lsRefsCacheTtl(Duration.ofMinutes(5))

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +38,11 @@ class ExampleWebAppTest extends UpstreamTestBase {
     UpstreamRepo repo = harness.newRepo("team/project");
     repo.commitMany("main", 20, 2);
 
-    try (Deployment app = container.deploy(war(settings()))) {
+    Map<String, String> settings = settings();
+    settings.put("goblet.adminToken",
+        "file:" + Files.writeString(tmp.resolve("admin-token"), "adm1n-t0ken\n"));
+
+    try (Deployment app = container.deploy(war(settings))) {
       Path clone = harness.dir("clone");
       git.runOk(tmp, "clone", repoUrl(app.baseUrl(), harness.upstream(), "team/project"),
           clone.toString());
@@ -49,7 +54,8 @@ class ExampleWebAppTest extends UpstreamTestBase {
       assertThat(health.body()).contains("\"status\":\"healthy\"").contains("\"ready\":true");
       assertThat(get(app.baseUrl() + "/metrics").body())
           .contains("goblet.inbound.ls-refs.queried-upstream.ok");
-      assertThat(get(app.baseUrl() + "/admin/repositories").body())
+      assertThat(get(app.baseUrl() + "/admin/repositories").statusCode()).isEqualTo(401);
+      assertThat(get(app.baseUrl() + "/admin/repositories", "Bearer adm1n-t0ken").body())
           .contains("team/project").contains("\"ref_count\"");
     }
     String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
@@ -81,7 +87,8 @@ class ExampleWebAppTest extends UpstreamTestBase {
     UpstreamRepo repo = harness.newRepo("team/project");
     harness.upstream().requireBearerToken("upstream-t0ken");
     Map<String, String> settings = settings();
-    settings.put("goblet.upstreamToken", "upstream-t0ken");
+    Path tokenFile = Files.writeString(tmp.resolve("upstream-token"), "upstream-t0ken\n");
+    settings.put("goblet.upstreamTokens", harness.upstream().baseUrl() + "=file:" + tokenFile);
 
     try (Deployment app = container.deploy(war(settings))) {
       Path clone = harness.dir("clone");
@@ -97,6 +104,18 @@ class ExampleWebAppTest extends UpstreamTestBase {
 
   @ParameterizedTest
   @EnumSource(Container.class)
+  void withoutAnAdminTokenTheAdminApiIsClosed(Container container) throws Exception {
+    try (Deployment app = container.deploy(war(settings()))) {
+      HttpResponse<String> closed = get(app.baseUrl() + "/admin/repositories");
+      assertThat(closed.statusCode()).isEqualTo(403);
+      assertThat(closed.body()).contains("the admin API is closed");
+      assertThat(get(app.baseUrl() + "/admin/upstream", "Bearer anything").statusCode())
+          .isEqualTo(403);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
   void aBadSettingFailsTheDeployment(Container container) {
     Map<String, String> settings = settings();
     settings.put("goblet.offlineMode", "sometimes");
@@ -107,6 +126,12 @@ class ExampleWebAppTest extends UpstreamTestBase {
   private static HttpResponse<String> get(String url) throws Exception {
     return HttpClient.newHttpClient()
         .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> get(String url, String authorization) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", authorization).build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   private Map<String, String> settings() {

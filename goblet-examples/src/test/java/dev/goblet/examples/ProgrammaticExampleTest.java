@@ -46,7 +46,7 @@ class ProgrammaticExampleTest extends UpstreamTestBase {
             tmp.resolve("cache"),
             List.of(URI.create(harness.upstream().baseUrl())),
             CLIENT_TOKEN,
-            () -> UPSTREAM_TOKEN,
+            Map.of(URI.create(harness.upstream().baseUrl()), () -> UPSTREAM_TOKEN),
             metrics);
     AtomicReference<GobletProxy> proxy = new AtomicReference<>();
     Path docBase = Files.createDirectories(tmp.resolve("webapp"));

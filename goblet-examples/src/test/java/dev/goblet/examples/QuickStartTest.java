@@ -44,6 +44,12 @@ class QuickStartTest extends UpstreamTestBase {
   private static final Set<String> NOT_IN_A_FRESH_CLONE = Set.of(".git", "target");
   private static final int LOG_TAIL_LINES = 80;
 
+  /** The README's admin token setting: the token's name, never the token. Keep them in step. */
+  static final String ADMIN_TOKEN_SETTING = "goblet.adminToken=env:GOBLET_ADMIN_TOKEN";
+
+  private static final String ADMIN_TOKEN_VARIABLE = "GOBLET_ADMIN_TOKEN";
+  private static final String ADMIN_TOKEN = "quick-start-admin-token-6f1a";
+
   @Test
   void theReadmeRunCommandServesAClone() throws Exception {
     UpstreamRepo repo = harness.newRepo("team/project");
@@ -57,12 +63,14 @@ class QuickStartTest extends UpstreamTestBase {
     command.add("-Dgoblet.port=" + port);
     command.add("-Dgoblet.upstreams=" + upstream);
     command.add("-Dgoblet.cacheRoot=" + cacheRoot);
-    Process maven =
+    command.add("-D" + ADMIN_TOKEN_SETTING);
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(project.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+            .redirectOutput(log.toFile());
+    builder.environment().put(ADMIN_TOKEN_VARIABLE, ADMIN_TOKEN);
+    Process maven = builder.start();
     try {
       awaitAnswer(port, maven, String.join(" ", command), log);
 
@@ -78,6 +86,19 @@ class QuickStartTest extends UpstreamTestBase {
       assertThat(cacheRoot.resolve(hostDir).resolve("team/project.git"))
           .as("the clone went through the proxy into its cache root")
           .isDirectory();
+
+      // The README's admin API call, with the token from the environment variable.
+      String admin = "http://localhost:" + port + "/admin/repositories";
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> listed = http.send(
+          HttpRequest.newBuilder(URI.create(admin)).header("Authorization", "Bearer " + ADMIN_TOKEN)
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(listed.statusCode()).isEqualTo(200);
+      assertThat(listed.body()).contains("team/project");
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(admin)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+      assertThat(Files.readString(log)).doesNotContain(ADMIN_TOKEN);
     } finally {
       stop(maven);
     }

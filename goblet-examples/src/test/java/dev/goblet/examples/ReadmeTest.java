@@ -20,6 +20,8 @@ class ReadmeTest {
     String readme = Files.readString(root.resolve("README.md"));
     assertThat(readme).contains("```sh\n" + QuickStartTest.RUN_COMMAND + "\n```");
     assertThat(readme).contains("```sh\nmvn -B verify\n```");
+    assertThat(readme).contains(
+        QuickStartTest.RUN_COMMAND + " -D" + QuickStartTest.ADMIN_TOKEN_SETTING + "\n");
     assertThat(Files.readString(root.resolve(".ci/run"))).contains("\nmvn -B verify\n");
   }
 

@@ -28,20 +28,28 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin API of a {@link GobletProxy}, as JSON. Off unless the host mounts it (for example at
- * {@code /admin/*}); every request first passes the config's {@link
- * dev.goblet.RequestAuthorizer}, like Git requests. Routes, below the mount point, where {@code
+ * {@code /admin/*}); every request first passes the config's {@link dev.goblet.AdminAuthorizer},
+ * which is not the Git requests' authorizer and by default ({@link
+ * dev.goblet.AdminAuthorizer#DENY_ALL}) refuses everything with 403. Routes, below the mount
+ * point, where {@code
  * <key>} is a repository's cache key such as {@code github.com/owner/repo} (slashes included):
  *
  * <ul>
  *   <li>{@code GET /repositories}: every managed repository
  *   <li>{@code GET /repositories/<key>}: one repository
  *   <li>{@code GET /repositories/<key>/-/ls-refs}: its cached ls-refs entry
- *   <li>{@code POST /repositories/<key>/-/refresh}: starts an upstream fetch of its mirror (202)
+ *   <li>{@code POST /repositories/<key>/-/refresh}: starts an upstream fetch of its mirror (202);
+ *       with {@code ?wait=true}, waits for it and answers 200, or the fetch's error with its
+ *       status
  *   <li>{@code DELETE /ls-refs-cache/<key>}: forgets its cached ls-refs entry
  *   <li>{@code DELETE /ls-refs-cache}: forgets every cached ls-refs entry
  *   <li>{@code GET /upstream}: whether the upstream is switched on and available
@@ -51,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code /-/} separates a key from an action; no key contains it, since no key segment starts
  * with {@code -}. Errors are {@code {"error": "..."}} with 400 (malformed key or body), 401/403
- * (refused by the authorizer), 404 (unknown repository, entry or route), 405 (wrong method, with
+ * (refused by the admin authorizer), 404 (unknown repository, entry or route), 405 (wrong method, with
  * {@code Allow}), 409 (the action cannot run in the proxy's state), 413 (body too large) or 500.
  *
  * <p>It never closes the proxy. Thread-safe.
@@ -87,7 +95,7 @@ public class GobletAdminServlet extends HttpServlet {
       throws IOException {
     GitRequest gitRequest = new ServletGitRequest(request);
     try {
-      proxy.config().requestAuthorizer().authorize(gitRequest);
+      proxy.config().adminAuthorizer().authorize(gitRequest);
     } catch (GobletException e) {
       if (e.status() == Status.UNAUTHORIZED) {
         response.setHeader("WWW-Authenticate", "Bearer");
@@ -135,7 +143,7 @@ public class GobletAdminServlet extends HttpServlet {
         }
         case "refresh" -> {
           requireMethod(response, method, "POST");
-          refresh(response, key);
+          refresh(response, key, "wait=true".equals(request.getQueryString()));
         }
         default -> throw new Refusal(404, "no such repository action; see the admin API routes");
       }
@@ -192,18 +200,40 @@ public class GobletAdminServlet extends HttpServlet {
     JsonResponses.send(response, 200, toJson(entry));
   }
 
-  private void refresh(HttpServletResponse response, String key) throws IOException, Refusal {
+  private void refresh(HttpServletResponse response, String key, boolean wait)
+      throws IOException, Refusal {
     ManagedRepository repository = knownRepository(key);
     if (!proxy.isUpstreamEnabled()) {
       throw new Refusal(409, "the upstream is switched off on this proxy; switch it on first");
     }
-    repository.fetchUpstream(); // the outcome goes to the operation logger and the metrics
+    // The outcome also goes to the operation logger and the metrics.
+    CompletableFuture<Void> fetch = repository.fetchUpstream();
     log.info("admin: refresh of {} started", key);
+    if (wait) {
+      awaitFetch(fetch);
+    }
     JsonObject body = new JsonObject();
     body.addProperty("key", key);
     body.addProperty("upstream", repository.upstreamUrl().toString());
-    body.addProperty("refresh", "started");
-    JsonResponses.send(response, 202, body);
+    body.addProperty("refresh", wait ? "done" : "started");
+    JsonResponses.send(response, wait ? 200 : 202, body);
+  }
+
+  /** Waits for a refresh; its failure is the answer, with the failure's status and message. */
+  private void awaitFetch(CompletableFuture<Void> fetch) throws Refusal {
+    try {
+      fetch.get(proxy.config().upstreamFetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new Refusal(504, "the upstream fetch is still running; it goes on in the background");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Refusal(503, "interrupted while waiting for the upstream fetch");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof GobletException failure) {
+        throw new Refusal(failure.status().httpCode(), failure.getMessage());
+      }
+      throw new Refusal(502, "fetching from the upstream failed");
+    }
   }
 
   private void invalidate(HttpServletResponse response, String key) throws IOException, Refusal {

@@ -2,6 +2,7 @@ package dev.goblet.servlet;
 
 import dev.goblet.BackupStore;
 import dev.goblet.ServerConfig;
+import dev.goblet.UpstreamAuthorization;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -31,6 +33,12 @@ import java.util.function.Function;
  *   <li>{@code backupDirectory}: a directory (such as a shared mount) to back up to and restore
  *       from at start, with {@link dev.goblet.BackupStore#filesystem}; default no backups
  *   <li>{@code backupInterval}: an ISO-8601 duration; default {@code PT1H}
+ *   <li>{@code clientAuth}: {@code upstream} to let the upstream decide, per user and repository,
+ *       who may read (see {@link dev.goblet.UpstreamAuthorization}), or {@code none} (default)
+ *   <li>{@code clientAuthTtl}: an ISO-8601 duration; how long an upstream's allow is trusted;
+ *       default {@code PT5M}
+ *   <li>{@code clientAuthGrace}: an ISO-8601 duration; how old an allow may be and still be
+ *       honoured while the upstream is down; default {@code PT8H}
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -60,6 +68,15 @@ public final class InitParameters {
   /** The time between backup runs. */
   public static final String BACKUP_INTERVAL = "backupInterval";
 
+  /** {@code upstream} (per-user authorization by the upstream) or {@code none}. */
+  public static final String CLIENT_AUTH = "clientAuth";
+
+  /** How long an upstream's allow of a client is trusted. */
+  public static final String CLIENT_AUTH_TTL = "clientAuthTtl";
+
+  /** How old an allow may be and still be honoured while the upstream is down. */
+  public static final String CLIENT_AUTH_GRACE = "clientAuthGrace";
+
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
       List.of(
@@ -70,7 +87,10 @@ public final class InitParameters {
           LS_REFS_MAX_STALENESS,
           UPSTREAM_TIMEOUT,
           BACKUP_DIRECTORY,
-          BACKUP_INTERVAL);
+          BACKUP_INTERVAL,
+          CLIENT_AUTH,
+          CLIENT_AUTH_TTL,
+          CLIENT_AUTH_GRACE);
 
   private InitParameters() {}
 
@@ -111,7 +131,42 @@ public final class InitParameters {
         v -> builder.backupStore(BackupStore.filesystem(Path.of(v))));
     ifSet(parameters, BACKUP_INTERVAL,
         v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
+    clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
+  }
+
+  private static Optional<UpstreamAuthorization> clientAuth(Function<String, String> parameters) {
+    String mode = optional(parameters, CLIENT_AUTH);
+    if (mode == null || mode.equals("none")) {
+      for (String name : List.of(CLIENT_AUTH_TTL, CLIENT_AUTH_GRACE)) {
+        if (optional(parameters, name) != null) {
+          throw new IllegalArgumentException(
+              "'" + name + "' is set but '" + CLIENT_AUTH + "' is not 'upstream'");
+        }
+      }
+      return Optional.empty();
+    }
+    if (!mode.equals("upstream")) {
+      throw new IllegalArgumentException(
+          "'" + CLIENT_AUTH + "' must be upstream or none, not '" + mode + "'");
+    }
+    UpstreamAuthorization.Builder auth = UpstreamAuthorization.builder();
+    durationSetting(parameters, CLIENT_AUTH_TTL, auth::ttl);
+    durationSetting(parameters, CLIENT_AUTH_GRACE, auth::grace);
+    return Optional.of(auth.build());
+  }
+
+  /** Applies a duration parameter, naming it when the value is refused. */
+  private static void durationSetting(
+      Function<String, String> parameters, String name, Consumer<Duration> apply) {
+    ifSet(parameters, name, v -> {
+      Duration value = duration(name, v);
+      try {
+        apply.accept(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("'" + name + "': " + e.getMessage(), e);
+      }
+    });
   }
 
   private static List<URI> upstreams(String value) {

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.BackupStore;
 import dev.goblet.RequestAuthorizer;
+import dev.goblet.ServerConfig;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.FakeClock;
@@ -15,16 +17,21 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every admin endpoint through Jetty, and its refusal without authorization. */
+/**
+ * Every admin endpoint through Jetty, and its refusal without the admin authorizer's consent: with
+ * none configured, with no or a wrong token, and with the token of a client that may clone.
+ */
 class AdminApiTest {
-  private static final String TOKEN = "admin-token-7f3e";
-  private static final String[] AUTH = {"Authorization", "Bearer " + TOKEN};
+  private static final String TOKEN = "client-token-7f3e";
+  private static final String ADMIN_TOKEN = "admin-token-2a94";
+  private static final String[] AUTH = {"Authorization", "Bearer " + ADMIN_TOKEN};
 
   @TempDir Path tmp;
   private ProxyHarness harness;
@@ -41,13 +48,17 @@ class AdminApiTest {
     repo = harness.newRepo("owner/repo");
     repo.commitMany("main", 3, 1);
     repo.tag("v1.0", "main", true);
-    // A clock that stands still: the ages in two answers compared below cannot differ.
-    harness.startProxy(
-        b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
-            .clock(FakeClock.at(Instant.parse("2026-06-01T12:00:00Z"))));
+    harness.startProxy(this::authorizers);
     git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("warm").toString());
     key = harness.upstream().baseUrl().substring("http://".length()).replace(':', '_')
         + "/owner/repo";
+  }
+
+  private ServerConfig.Builder authorizers(ServerConfig.Builder builder) {
+    // A clock that stands still: the ages in two answers compared below cannot differ.
+    return builder.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
+        .adminAuthorizer(AdminAuthorizer.bearerToken(ADMIN_TOKEN))
+        .clock(FakeClock.at(Instant.parse("2026-06-01T12:00:00Z")));
   }
 
   @AfterEach
@@ -64,10 +75,8 @@ class AdminApiTest {
     assertThat(Http.json(response).get("error").getAsString()).contains(message);
   }
 
-  @Test
-  void everyEndpointRefusesRequestsWithoutAuthorization() throws Exception {
-    List<String[]> routes =
-        List.of(
+  private List<String[]> routes() {
+    return List.of(
             new String[] {"GET", "/repositories"},
             new String[] {"GET", "/repositories/" + key},
             new String[] {"GET", "/repositories/" + key + "/-/ls-refs"},
@@ -78,20 +87,42 @@ class AdminApiTest {
             new String[] {"PUT", "/upstream"},
             new String[] {"POST", "/backup"},
             new String[] {"GET", "/no-such-route"});
-    for (String[] route : routes) {
+  }
+
+  /** Sends every route with each of the headers (or none) and expects {@code status}. */
+  private void assertEveryRouteRefused(int status, String... tokens) throws Exception {
+    for (String[] route : routes()) {
       String url = harness.url("/admin" + route[1]);
       String body = route[0].equals("PUT") ? "{\"enabled\":false}" : null;
-      for (HttpResponse<String> refused :
-          List.of(
-              Http.send(route[0], url, body),
-              Http.send(route[0], url, body, "Authorization", "Bearer wrong-token"))) {
-        assertThat(refused.statusCode()).as(route[0] + " " + route[1]).isEqualTo(401);
-        assertThat(refused.headers().allValues("WWW-Authenticate")).contains("Bearer");
+      List<HttpResponse<String>> answers = new ArrayList<>();
+      answers.add(Http.send(route[0], url, body));
+      for (String token : tokens) {
+        answers.add(Http.send(route[0], url, body, "Authorization", "Bearer " + token));
+      }
+      for (HttpResponse<String> refused : answers) {
+        assertThat(refused.statusCode()).as(route[0] + " " + route[1]).isEqualTo(status);
         assertThat(refused.body()).doesNotContain(key);
+        if (status == 401) {
+          assertThat(refused.headers().allValues("WWW-Authenticate")).contains("Bearer");
+        }
       }
     }
     assertThat(harness.proxy().isUpstreamEnabled()).isTrue();
     assertThat(harness.proxy().lsRefsCache().get(key)).isPresent();
+  }
+
+  @Test
+  void everyEndpointRefusesRequestsWithoutTheAdminToken() throws Exception {
+    // The client token may clone (setUp did), and is still refused here.
+    assertEveryRouteRefused(401, "wrong-token", TOKEN);
+  }
+
+  @Test
+  void withoutAnAdminAuthorizerEveryEndpointIsClosed() throws Exception {
+    harness.startProxy(b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN)));
+    assertEveryRouteRefused(403, ADMIN_TOKEN, TOKEN);
+    HttpResponse<String> closed = admin("GET", "/repositories", null);
+    assertError(closed, 403, "the admin API is closed");
   }
 
   @Test
@@ -243,8 +274,7 @@ class AdminApiTest {
     assertError(admin("POST", "/backup", null), 409, "no backup store");
 
     harness.startProxy(
-        b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
-            .backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
+        b -> authorizers(b).backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
     harness.proxy().whenReady().get();
     HttpResponse<String> backup = admin("POST", "/backup", null);
     assertThat(backup.statusCode()).as(backup.body()).isEqualTo(200);

@@ -6,6 +6,7 @@ import dev.goblet.servlet.testing.ProxyHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -120,6 +121,26 @@ class BadInputTest {
             "not on this proxy's allow-list"),
         get("another port", "/127.0.0.1:1/owner/repo" + infoRefs, 403,
             "not on this proxy's allow-list"));
+  }
+
+  @Test
+  void aMalformedQueryEscapeIsABadRequestWithoutAStackTrace() throws Exception {
+    // The JDK's HTTP client refuses to send such a URL; a socket does, as any client could.
+    URI proxy = URI.create(harness.proxyBaseUrl());
+    String answer;
+    try (Socket socket = new Socket(proxy.getHost(), proxy.getPort())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(
+          ("GET " + repo + "/info/refs?service=%zz HTTP/1.1\r\nHost: " + proxy.getAuthority()
+              + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(answer).startsWith("HTTP/1.1 400 ")
+        .contains("the query string holds a malformed %-escape in service")
+        .doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(Files.readString(Path.of("target", "test.log")))
+        .doesNotContain("URLDecoder").doesNotContain("Illegal hex characters");
+    assertThat(harness.upstream().requests()).isEmpty();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import com.google.gson.JsonObject;
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.FakeClock;
@@ -134,7 +135,7 @@ class MetricsTest {
 
   @Test
   void refreshesWhileAFetchRunsAreCoalesced() throws Exception {
-    harness.startProxy(b -> b.metricRegistry(registry));
+    harness.startProxy(b -> b.metricRegistry(registry).adminAuthorizer(AdminAuthorizer.ALLOW_ALL));
     clone("warm");
     String key = harness.proxy().repositoryStatuses().get(0).key();
     String refresh = harness.url("/admin/repositories/" + key + "/-/refresh");

@@ -3,6 +3,7 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.BackupStore;
 import dev.goblet.ErrorReporter;
 import dev.goblet.RequestAuthorizer;
@@ -32,7 +33,9 @@ class NoSecretsTest {
   private static final String UPSTREAM_TOKEN = "upstream-secret-91c2d7";
   private static final String CLIENT_TOKEN = "client-secret-5e8a40";
   private static final String WRONG_TOKEN = "wrong-secret-0b7f13";
-  private static final List<String> SECRETS = List.of(UPSTREAM_TOKEN, CLIENT_TOKEN, WRONG_TOKEN);
+  private static final String ADMIN_TOKEN = "admin-secret-c44e19";
+  private static final List<String> SECRETS =
+      List.of(UPSTREAM_TOKEN, CLIENT_TOKEN, WRONG_TOKEN, ADMIN_TOKEN);
 
   @TempDir Path tmp;
   private ProxyHarness harness;
@@ -75,6 +78,7 @@ class NoSecretsTest {
         b -> b.cacheRoot(tmp.resolve(cacheRoot))
             .upstreamCredentials(UpstreamCredentials.bearer(() -> UPSTREAM_TOKEN))
             .requestAuthorizer(RequestAuthorizer.bearerToken(CLIENT_TOKEN))
+            .adminAuthorizer(AdminAuthorizer.bearerToken(ADMIN_TOKEN))
             .requestLogger(requestLogger)
             .operationLogger(operations)
             .errorReporter(errorReporter)
@@ -100,16 +104,17 @@ class NoSecretsTest {
         .run(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("refused").toString());
     assertThat(refused.exitCode()).isNotZero();
     assertThat(call("GET", "/admin/repositories", WRONG_TOKEN).statusCode()).isEqualTo(401);
+    assertThat(call("GET", "/admin/repositories", CLIENT_TOKEN).statusCode()).isEqualTo(401);
 
     String key = harness.proxy().repositoryStatuses().get(0).key();
-    assertThat(call("GET", "/admin/repositories", CLIENT_TOKEN).statusCode()).isEqualTo(200);
-    assertThat(call("GET", "/admin/repositories/" + key + "/-/ls-refs", CLIENT_TOKEN)
+    assertThat(call("GET", "/admin/repositories", ADMIN_TOKEN).statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/admin/repositories/" + key + "/-/ls-refs", ADMIN_TOKEN)
         .statusCode()).isEqualTo(200);
-    assertThat(call("POST", "/admin/repositories/" + key + "/-/refresh", CLIENT_TOKEN)
+    assertThat(call("POST", "/admin/repositories/" + key + "/-/refresh", ADMIN_TOKEN)
         .statusCode()).isEqualTo(202);
     harness.proxy().repository(key).orElseThrow().fetchUpstream().get(60, TimeUnit.SECONDS);
-    assertThat(call("POST", "/admin/backup", CLIENT_TOKEN).statusCode()).isEqualTo(200);
-    assertThat(call("GET", "/admin/upstream", CLIENT_TOKEN).statusCode()).isEqualTo(200);
+    assertThat(call("POST", "/admin/backup", ADMIN_TOKEN).statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/admin/upstream", ADMIN_TOKEN).statusCode()).isEqualTo(200);
 
     // Server-side failures: an upstream refusing with 500, then an upstream that is gone.
     harness.upstream().failNext(500, 20);

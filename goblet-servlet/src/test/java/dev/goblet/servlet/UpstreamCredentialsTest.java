@@ -56,6 +56,7 @@ class UpstreamCredentialsTest extends HarnessTestBase {
         harness.git().run(tmp, "clone", harness.proxyUrl("owner/private"),
             harness.dir("clone").toString());
     assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("refused the proxy's credentials (HTTP 401)");
+    assertThat(result.stderr())
+        .contains("refused the proxy's credentials (HTTP 401: bearer token required)");
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,9 +104,16 @@ class UpstreamFaultTest extends HarnessTestBase {
   }
 
   @Test
-  void wrongCredentials() {
+  void wrongCredentialsAreARefusalNotAnOutage() {
     harness.upstream().requireBearerToken("only-the-right-token");
-    assertDegradesCleanly("refused the proxy's credentials (HTTP 401)");
+    for (String name : List.of("owner/warm", "owner/cold")) {
+      GitCli.Result refused = git.run(tmp, "clone", url(name), harness.dir(name).toString());
+      assertThat(refused.exitCode()).isNotZero();
+      assertThat(refused.stderr())
+          .contains("refused the proxy's credentials (HTTP 401: bearer token required)")
+          .doesNotContain("no cached ls-refs available");
+    }
+    assertMirrorsConsistent();
   }
 
   @Test

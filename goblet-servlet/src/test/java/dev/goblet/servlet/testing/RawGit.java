@@ -26,7 +26,28 @@ public final class RawGit {
    */
   public static HttpResponse<byte[]> lsRefs(String repositoryUrl, List<String> arguments)
       throws Exception {
-    Command command = new Command(Command.LS_REFS, List.of("agent=git/2.39.5"), arguments);
+    return uploadPack(
+        repositoryUrl, new Command(Command.LS_REFS, List.of("agent=git/2.39.5"), arguments));
+  }
+
+  /**
+   * @param repositoryUrl the repository URL (through the proxy, or directly upstream)
+   * @param wants object ids the fetch wants
+   * @return the HTTP response to a protocol v2 {@code fetch} of those objects (no haves, {@code
+   *     done}), with the raw body
+   * @throws Exception when the exchange fails
+   */
+  public static HttpResponse<byte[]> fetch(String repositoryUrl, List<String> wants)
+      throws Exception {
+    List<String> arguments = new ArrayList<>();
+    wants.forEach(want -> arguments.add("want " + want));
+    arguments.add("done");
+    return uploadPack(
+        repositoryUrl, new Command(Command.FETCH, List.of("agent=git/2.39.5"), arguments));
+  }
+
+  private static HttpResponse<byte[]> uploadPack(String repositoryUrl, Command command)
+      throws Exception {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
             .timeout(Duration.ofSeconds(60))
