@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.eclipse.jgit.lib.ObjectId;
@@ -378,20 +379,30 @@ public final class LsRefsHandler {
    * moved. The comparison itself runs on the executor, so the relayed answer does not wait for it.
    */
   private void fetchIfBehind(URI upstream, List<String> lines) {
-    try {
-      executor.execute(() -> compareAndFetch(upstream, lines));
-    } catch (RuntimeException rejected) {
-      log.warn("cannot compare the mirror of {} with the upstream: {}", upstream, rejected);
-    }
-  }
-
-  private void compareAndFetch(URI upstream, List<String> lines) {
     Mirror mirror;
     try {
       mirror = mirrors.openForRequest(upstream);
     } catch (GobletException e) {
       return; // the fetch that needs the mirror reports the failure
     }
+    CompletableFuture<Void> comparison = new CompletableFuture<>();
+    mirror.comparing(comparison); // the client's fetch, next, waits for it if it must
+    try {
+      executor.execute(
+          () -> {
+            try {
+              compareAndFetch(mirror, lines);
+            } finally {
+              comparison.complete(null);
+            }
+          });
+    } catch (RuntimeException rejected) {
+      comparison.complete(null);
+      log.warn("cannot compare the mirror of {} with the upstream: {}", upstream, rejected);
+    }
+  }
+
+  private void compareAndFetch(Mirror mirror, List<String> lines) {
     Set<ObjectId> missing = new HashSet<>();
     boolean moved = false;
     try {

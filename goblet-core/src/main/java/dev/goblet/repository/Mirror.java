@@ -59,6 +59,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   private final FileRepository repo;
   private final MirrorContext context;
   private final FetchCoordinator fetches;
+  private volatile CompletableFuture<Void> comparison;
 
   Mirror(URI upstream, String key, Path dir, FileRepository repo, MirrorContext context) {
     this.upstream = upstream;
@@ -146,9 +147,34 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     return fetches.startAfterNow(needed);
   }
 
-  /** @return the fetch running or queued that will end last, if any */
+  /**
+   * @return the fetch running or queued that will end last, if any; while a comparison with the
+   *     upstream's refs is under way ({@link #comparing}), a future that ends after it and after
+   *     any fetch it asked for
+   */
   public Optional<CompletableFuture<Void>> pendingFetch() {
+    CompletableFuture<Void> comparison = this.comparison;
+    if (comparison != null && !comparison.isDone()) {
+      return Optional.of(
+          comparison.thenCompose(
+              done -> {
+                CompletableFuture<Void> fetch = fetches.pending();
+                return fetch == null ? CompletableFuture.<Void>completedFuture(null) : fetch;
+              }));
+    }
     return Optional.ofNullable(fetches.pending());
+  }
+
+  /**
+   * Tells the mirror that a comparison of its refs with refs the upstream just advertised to a
+   * client is under way, and may ask for a fetch: until it ends, {@link #pendingFetch()} waits for
+   * it, so that the client's next request (its fetch) finds the objects even if the upstream is
+   * switched off in between.
+   *
+   * @param comparison completes when the comparison has asked for whatever fetch it needs
+   */
+  public void comparing(CompletableFuture<Void> comparison) {
+    this.comparison = comparison;
   }
 
   private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
