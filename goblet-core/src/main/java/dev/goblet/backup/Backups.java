@@ -212,7 +212,15 @@ public final class Backups {
         long seconds = lastUpdate.get().getEpochSecond();
         String name = dir + stamp(seconds) + BUNDLE_SUFFIX;
         operation.progress("writing bundle " + name);
-        long bytes = store.write(name, mirror::writeBundle);
+        long bytes;
+        Optional<MirrorManager.Lease> lease = mirrors.tryLease(mirror);
+        if (lease.isEmpty()) {
+          operation.done(null); // evicted since the run listed it
+          return new RepositoryBackup(Outcome.NOTHING, false, false);
+        }
+        try (MirrorManager.Lease held = lease.get()) {
+          bytes = store.write(name, mirror::writeBundle);
+        }
         operation.progress("bundle written: " + bytes + " bytes");
         listener.bundleWritten(bytes);
         bundles.add(0, new Stamped(name, seconds));

@@ -13,11 +13,13 @@ import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.MirrorContext;
+import dev.goblet.repository.MirrorLifecycle;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's Dropwizard metrics, registered in the host's registry under a prefix (default {@code
@@ -45,6 +47,9 @@ import java.util.function.IntSupplier;
  *   <li>{@code restore.repositories} (counter: mirrors recovered from a bundle), {@code
  *       restore.ls-refs-entries} (counter), {@code restore.failures} (counter: unusable bundles or
  *       entries)
+ *   <li>{@code mirrors.repacks} (timer): maintenance repacks; {@code mirrors.evictions} (counter)
+ *       and {@code mirrors.evicted-bytes} (counter): mirrors evicted to keep the disk budget;
+ *       {@code mirrors.bytes} (gauge): the mirrors' size on disk as last measured
  * </ul>
  *
  * <p>Thread-safe. Never removes or shuts down anything it did not register.
@@ -54,7 +59,8 @@ public final class GobletMetrics
         FetchHandler.Listener,
         MirrorContext.FetchListener,
         SmartHttpHandler.Listener,
-        Backups.Listener {
+        Backups.Listener,
+        MirrorLifecycle.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";
 
@@ -249,6 +255,22 @@ public final class GobletMetrics
   @Override
   public void restoreFailed() {
     restoreFailures.inc();
+  }
+
+  @Override
+  public void repacked(String key, Duration took) {
+    registry.timer(name("mirrors.repacks")).update(took.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void evicted(String key, long bytes) {
+    registry.counter(name("mirrors.evictions")).inc();
+    registry.counter(name("mirrors.evicted-bytes")).inc(bytes);
+  }
+
+  /** @param bytes the mirrors' size on disk, for the {@code mirrors.bytes} gauge */
+  public void mirrorBytes(LongSupplier bytes) {
+    gauge("mirrors.bytes", bytes::getAsLong);
   }
 
   private void gauge(String suffix, Gauge<?> gauge) {

@@ -1,0 +1,317 @@
+package dev.goblet.repository;
+
+import dev.goblet.OperationLogger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.GC;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps mirrors compact, off the request path: after each upstream fetch a mirror's maintenance is
+ * queued on this class's own executor (one thread, bounded queue; never the pool that runs
+ * upstream fetches), so no fetch and no client ever waits for it. Thread-safe.
+ *
+ * <p>A maintenance run repacks the mirror when it has more than {@link #MAX_PACKS} packs (each
+ * fetch adds one) or no pack bitmap: JGit's {@link GC} writes one pack of every reachable object
+ * with a fresh bitmap, and deletes the packs it replaced once they are older than {@link
+ * #PACK_GRACE} by the proxy's clock, so disk returns to about one copy of the repository. JGit
+ * offers no geometric repack for file repositories, so the pack count cycles between 1 and {@value
+ * #MAX_PACKS}+1 and the repack cost is paid once every ten fetches.
+ *
+ * <p>The repack runs on a second {@link FileRepository} opened on the same directory, never on the
+ * one that serves clients: JGit's GC closes the packs it deletes, and closing them in the serving
+ * instance would pull them from under an upload-pack still streaming them. The serving instance
+ * keeps its open handles (the deleted files stay readable until it lets go of them) and finds the
+ * new pack when it next looks.
+ *
+ * <p>Runs of one mirror never overlap. A repack that fails leaves the old packs; the mirror stays
+ * servable and the next fetch queues another run.
+ */
+final class MirrorMaintenance implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MirrorMaintenance.class);
+
+  /** The most packs a mirror keeps before it is repacked into one. */
+  static final int MAX_PACKS = 10;
+
+  /**
+   * How old, by the proxy's clock, a replaced pack must be before a repack deletes it. Guards a
+   * fetch that installed its pack just before the repack listed the packs and updates its refs
+   * just after the repack read them; the fetch's own ref update follows its pack within
+   * milliseconds.
+   */
+  static final Duration PACK_GRACE = Duration.ofMinutes(1);
+
+  private static final int QUEUE_CAPACITY = 4096;
+
+  private final Clock clock;
+  private final OperationLogger operations;
+  private final ThreadPoolExecutor executor;
+  private final Map<String, Job> queued = new ConcurrentHashMap<>();
+
+  /** One mirror's maintenance work. */
+  @FunctionalInterface
+  interface Work {
+    /** @param forceRepack whether some caller asked for a repack whatever the pack count */
+    void run(boolean forceRepack);
+  }
+
+  /** One queued run; a repack wanted by any caller forces it. */
+  private static final class Job {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    final Work work;
+    volatile boolean forceRepack;
+
+    Job(Work work) {
+      this.work = work;
+    }
+  }
+
+  /**
+   * @param clock the proxy's clock, for the pack grace period
+   * @param operations receives each repack (guarded)
+   */
+  MirrorMaintenance(Clock clock, OperationLogger operations) {
+    this.clock = clock;
+    this.operations = operations;
+    AtomicInteger count = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+            runnable -> {
+              Thread thread = new Thread(runnable, "goblet-maintenance-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              thread.setPriority(Thread.MIN_PRIORITY);
+              return thread;
+            });
+  }
+
+  /**
+   * Queues work for one mirror, unless work for it is queued and not started yet: then that run is
+   * shared (and made to repack when {@code forceRepack}).
+   *
+   * @param key the mirror's key
+   * @param forceRepack whether the run must repack whatever the pack count
+   * @param work what to run
+   * @return completes when the run ends (also when the queue is full or the executor stopped: the
+   *     run is then skipped, and the next fetch queues another)
+   */
+  CompletableFuture<Void> submit(String key, boolean forceRepack, Work work) {
+    Job[] created = new Job[1];
+    Job job =
+        queued.compute(
+            key,
+            (k, existing) -> {
+              if (existing != null) {
+                return existing;
+              }
+              created[0] = new Job(work);
+              return created[0];
+            });
+    if (forceRepack) {
+      job.forceRepack = true;
+    }
+    if (created[0] != null) {
+      try {
+        executor.execute(() -> run(key, created[0]));
+      } catch (RejectedExecutionException e) {
+        queued.remove(key, created[0]);
+        log.warn("maintenance of {} skipped: the maintenance queue is full or stopped", key);
+        created[0].done.complete(null);
+      }
+    }
+    return job.done;
+  }
+
+  private void run(String key, Job job) {
+    queued.remove(key, job); // from now on, new requests queue a new run behind this one
+    try {
+      job.work.run(job.forceRepack);
+    } catch (RuntimeException e) {
+      log.warn("maintenance of {} failed", key, e);
+    } finally {
+      job.done.complete(null);
+    }
+  }
+
+  /**
+   * @param mirror a mirror
+   * @param force repack whatever the pack count
+   * @return whether the mirror was repacked
+   */
+  boolean repackIfNeeded(Mirror mirror, boolean force) {
+    PackStats before = PackStats.of(mirror.localPath());
+    if (!force && !before.needsRepack()) {
+      return false;
+    }
+    OperationLogger.Operation operation = operations.start("maintain", mirror.upstreamUrl());
+    long start = System.nanoTime();
+    operation.progress("repacking (" + before.packs() + " packs)");
+    try (FileRepository repo = new FileRepository(mirror.localPath().toFile())) {
+      GC gc = new GC(repo);
+      Instant expire = clock.instant().minus(PACK_GRACE);
+      gc.setPackExpire(expire);
+      gc.setExpire(expire);
+      gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1)));
+      gc.gc().get();
+      PackStats after = PackStats.of(mirror.localPath());
+      log.info(
+          "repacked mirror {}: {} -> {} packs in {} ms",
+          mirror.key(),
+          before.packs(),
+          after.packs(),
+          Duration.ofNanos(System.nanoTime() - start).toMillis());
+      operation.done(null);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.warn("repacking mirror {} failed; its packs are left as they were", mirror.key(), e);
+      operation.done(e);
+      return false;
+    }
+    // The serving instance notices removed packs when an object is not found in its list; ask for
+    // one that no repository has, so it lets go of the deleted files now rather than at the next
+    // fetch. Readers still streaming a deleted pack keep what they hold open.
+    try {
+      mirror.repository().getObjectDatabase().has(ObjectId.zeroId());
+    } catch (IOException e) {
+      log.debug("mirror {} could not rescan its packs", mirror.key(), e);
+    }
+    return true;
+  }
+
+  /**
+   * Switches off JGit's own automatic gc for a mirror: JGit 7.8's {@code Transport.fetch} runs
+   * {@code Repository.autoGC} unless {@code fetch.autogc} is false; that gc runs detached (in a
+   * background thread) unless {@code gc.autoDetach} is false, and repacks when {@code gc.auto}
+   * (loose objects) or {@code gc.autopacklimit} (packs) is exceeded, either being off at 0.
+   *
+   * @param config a mirror's config; not saved
+   * @return whether anything changed
+   */
+  static boolean disableJGitAutoGc(StoredConfig config) {
+    boolean changed = false;
+    if (config.getBoolean("fetch", null, "autogc", true)) {
+      config.setBoolean("fetch", null, "autogc", false);
+      changed = true;
+    }
+    if (config.getBoolean("gc", null, "autoDetach", true)) {
+      config.setBoolean("gc", null, "autoDetach", false);
+      changed = true;
+    }
+    for (String limit : new String[] {"auto", "autopacklimit"}) {
+      if (config.getInt("gc", null, limit, -1) != 0) {
+        config.setInt("gc", null, limit, 0);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * @param dir a directory
+   * @return the bytes of the regular files below it; files that vanish during the walk count as
+   *     gone, and a directory that vanished counts 0
+   */
+  static long sizeOf(Path dir) {
+    AtomicLong total = new AtomicLong();
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (attrs.isRegularFile()) {
+                total.addAndGet(attrs.size());
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              return FileVisitResult.CONTINUE; // removed by a concurrent repack or fetch
+            }
+          });
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return total.get();
+  }
+
+  /** Waits for queued runs to end (at most a minute), then stops the executor. */
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(1, TimeUnit.MINUTES)) {
+        log.warn("mirror maintenance still running after a minute; interrupting it");
+        executor.shutdownNow();
+        executor.awaitTermination(1, TimeUnit.MINUTES);
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    queued.values().forEach(job -> job.done.complete(null));
+  }
+
+  /**
+   * The packs in a mirror's {@code objects/pack}, counted by file name.
+   *
+   * @param packs {@code .pack} files
+   * @param bitmaps {@code .bitmap} files
+   */
+  record PackStats(int packs, int bitmaps) {
+    boolean needsRepack() {
+      return packs > MAX_PACKS || (packs > 0 && bitmaps == 0);
+    }
+
+    static PackStats of(Path mirrorDir) {
+      int packs = 0;
+      int bitmaps = 0;
+      try (DirectoryStream<Path> files =
+          Files.newDirectoryStream(mirrorDir.resolve("objects").resolve("pack"))) {
+        for (Path file : files) {
+          String name = file.getFileName().toString();
+          if (name.startsWith("pack-") && name.endsWith(".pack")) {
+            packs++;
+          } else if (name.startsWith("pack-") && name.endsWith(".bitmap")) {
+            bitmaps++;
+          }
+        }
+      } catch (IOException e) {
+        return new PackStats(0, 0); // no pack directory yet: nothing to repack
+      }
+      return new PackStats(packs, bitmaps);
+    }
+  }
+}
