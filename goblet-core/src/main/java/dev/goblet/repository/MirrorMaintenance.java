@@ -13,7 +13,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
+import org.eclipse.jgit.internal.storage.file.Pack;
+import org.eclipse.jgit.internal.storage.file.PackIndex;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.slf4j.Logger;
@@ -70,6 +76,7 @@ final class MirrorMaintenance implements AutoCloseable {
   private final OperationLogger operations;
   private final ThreadPoolExecutor executor;
   private final Map<String, Job> queued = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> replaced = new ConcurrentHashMap<>();
 
   /** One mirror's maintenance work. */
   @FunctionalInterface
@@ -161,31 +168,53 @@ final class MirrorMaintenance implements AutoCloseable {
   }
 
   /**
+   * Repacks a mirror when it needs it, then deletes the packs a repack replaced when nobody else
+   * uses the mirror. The caller holds a lease on it.
+   *
    * @param mirror a mirror
    * @param force repack whatever the pack count
    * @return whether the mirror was repacked
    */
   boolean repackIfNeeded(Mirror mirror, boolean force) {
-    PackStats before = PackStats.of(mirror.localPath());
+    deleteReplaced(mirror);
+    Set<String> waiting = replaced.getOrDefault(mirror.key(), Set.of());
+    PackStats before = PackStats.of(mirror.localPath(), waiting);
     if (!force && !before.needsRepack()) {
       return false;
     }
     OperationLogger.Operation operation = operations.start("maintain", mirror.upstreamUrl());
     long start = System.nanoTime();
     operation.progress("repacking (" + before.packs() + " packs)");
+    Collection<Pack> written;
     try (FileRepository repo = new FileRepository(mirror.localPath().toFile())) {
+      Map<String, Pack> old = new HashMap<>();
+      for (Pack pack : repo.getObjectDatabase().getPacks()) {
+        old.put(pack.getPackName(), pack);
+      }
       GC gc = new GC(repo);
-      Instant expire = clock.instant().minus(PACK_GRACE);
-      gc.setPackExpire(expire);
-      gc.setExpire(expire);
+      gc.setPackExpire(Instant.EPOCH); // replaced packs are deleted below, when nobody reads them
+      gc.setExpire(clock.instant().minus(PACK_GRACE));
       gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1)));
-      gc.gc().get();
-      PackStats after = PackStats.of(mirror.localPath());
+      written = gc.gc().get();
+      Set<String> newNames = new HashSet<>();
+      written.forEach(pack -> newNames.add(pack.getPackName()));
+      Set<String> deletable = new HashSet<>();
+      for (Map.Entry<String, Pack> entry : old.entrySet()) {
+        if (!newNames.contains(entry.getKey()) && isReplaced(entry.getValue(), written)) {
+          deletable.add(entry.getKey());
+        }
+      }
+      replaced.merge(mirror.key(), deletable, (a, b) -> {
+        Set<String> both = new HashSet<>(a);
+        both.addAll(b);
+        return both;
+      });
       log.info(
-          "repacked mirror {}: {} -> {} packs in {} ms",
+          "repacked mirror {}: {} packs -> {} new, {} replaced, in {} ms",
           mirror.key(),
           before.packs(),
-          after.packs(),
+          written.size(),
+          deletable.size(),
           Duration.ofNanos(System.nanoTime() - start).toMillis());
       operation.done(null);
     } catch (Exception e) {
@@ -196,15 +225,81 @@ final class MirrorMaintenance implements AutoCloseable {
       operation.done(e);
       return false;
     }
-    // The serving instance notices removed packs when an object is not found in its list; ask for
-    // one that no repository has, so it lets go of the deleted files now rather than at the next
-    // fetch. Readers still streaming a deleted pack keep what they hold open.
-    try {
-      mirror.repository().getObjectDatabase().has(ObjectId.zeroId());
-    } catch (IOException e) {
-      log.debug("mirror {} could not rescan its packs", mirror.key(), e);
+    deleteReplaced(mirror);
+    return true;
+  }
+
+  /**
+   * @return whether every object of {@code old} is in the new packs, or {@code old} is older than
+   *     the grace period (then what it holds beyond them is unreachable: gone from the upstream)
+   */
+  private boolean isReplaced(Pack old, Collection<Pack> written) throws IOException {
+    if (Files.getLastModifiedTime(old.getPackFile().toPath()).toInstant()
+        .isBefore(clock.instant().minus(PACK_GRACE))) {
+      return true;
+    }
+    for (PackIndex.MutableEntry entry : old) {
+      ObjectId id = entry.toObjectId();
+      boolean kept = false;
+      for (Pack pack : written) {
+        if (pack.hasObject(id)) {
+          kept = true;
+          break;
+        }
+      }
+      if (!kept) {
+        return false; // e.g. a fetch's pack whose refs moved after the repack read them
+      }
     }
     return true;
+  }
+
+  /** @return whether replaced packs of the mirror wait to be deleted */
+  boolean hasReplacedPacks(String key) {
+    return replaced.containsKey(key);
+  }
+
+  /**
+   * Deletes the mirror's replaced packs if the caller's lease is the only one: an upload-pack or
+   * bundle still streaming a pack would fail if its file vanished, as JGit reopens pack files by
+   * name. Then the serving repository drops them from its pack list. Otherwise they wait for the
+   * next run, which the last lease's release queues.
+   */
+  void deleteReplaced(Mirror mirror) {
+    Set<String> names = replaced.get(mirror.key());
+    if (names == null) {
+      return;
+    }
+    boolean ran =
+        mirror.usage().runExclusive(
+            () -> {
+              deletePacks(mirror.localPath().resolve("objects").resolve("pack"), names);
+              try {
+                // Not found anywhere, so the serving instance rescans its packs and lets go of
+                // the deleted ones.
+                mirror.repository().getObjectDatabase().has(ObjectId.zeroId());
+              } catch (IOException e) {
+                log.debug("mirror {} could not rescan its packs", mirror.key(), e);
+              }
+            });
+    if (ran) {
+      replaced.remove(mirror.key(), names);
+      log.debug("deleted {} replaced packs of mirror {}", names.size(), mirror.key());
+    }
+  }
+
+  private static void deletePacks(Path packDir, Set<String> names) {
+    for (String name : names) {
+      String base = "pack-" + name;
+      // The index first: a pack without one is invisible to readers scanning the directory.
+      for (String ext : new String[] {".idx", ".pack", ".bitmap", ".rev", ".keep", ".promisor"}) {
+        try {
+          Files.deleteIfExists(packDir.resolve(base + ext));
+        } catch (IOException e) {
+          log.warn("could not delete {}", packDir.resolve(base + ext), e);
+        }
+      }
+    }
   }
 
   /**
@@ -295,16 +390,24 @@ final class MirrorMaintenance implements AutoCloseable {
       return packs > MAX_PACKS || (packs > 0 && bitmaps == 0);
     }
 
-    static PackStats of(Path mirrorDir) {
+    /**
+     * @param mirrorDir a mirror's directory
+     * @param ignored names of packs not to count (replaced, waiting to be deleted)
+     */
+    static PackStats of(Path mirrorDir, Set<String> ignored) {
       int packs = 0;
       int bitmaps = 0;
       try (DirectoryStream<Path> files =
           Files.newDirectoryStream(mirrorDir.resolve("objects").resolve("pack"))) {
         for (Path file : files) {
           String name = file.getFileName().toString();
-          if (name.startsWith("pack-") && name.endsWith(".pack")) {
+          int dot = name.indexOf('.');
+          if (!name.startsWith("pack-") || dot < 5 || ignored.contains(name.substring(5, dot))) {
+            continue;
+          }
+          if (name.endsWith(".pack")) {
             packs++;
-          } else if (name.startsWith("pack-") && name.endsWith(".bitmap")) {
+          } else if (name.endsWith(".bitmap")) {
             bitmaps++;
           }
         }

@@ -66,8 +66,8 @@ public final class MirrorManager implements AutoCloseable {
   private final AtomicBoolean budgetQueued = new AtomicBoolean();
 
   /**
-   * A mirror held in use: it is not evicted until the lease is closed. Closing it counts as the
-   * mirror's last use. Not thread-safe; close it once.
+   * A mirror held in use: it is not evicted until the lease is closed. Closing a request's lease
+   * counts as the mirror's last use. Not thread-safe; close it once.
    */
   public final class Lease implements AutoCloseable {
     private final Mirror mirror;
@@ -91,7 +91,9 @@ public final class MirrorManager implements AutoCloseable {
         if (serving) {
           mirror.usage().served(context.clock().instant());
         }
-        mirror.usage().release();
+        if (mirror.usage().release() == 0 && maintenance.hasReplacedPacks(mirror.key())) {
+          maintain(mirror, false); // its replaced packs can go now that nobody reads them
+        }
       }
     }
   }
@@ -297,7 +299,9 @@ public final class MirrorManager implements AutoCloseable {
 
   /**
    * Leases the mirror of a repository for a request, creating it when there is none: while the
-   * lease is open the mirror is not evicted. Opening counts as a use of the mirror.
+   * lease is open the mirror is not evicted. Closing the lease counts as a use of the mirror (its
+   * last-served time), so a mirror being served may be the least recently served one: its lease,
+   * not its time, keeps it.
    *
    * @param upstream a canonical upstream URL
    * @return the lease; close it when the request is done with the mirror
@@ -307,7 +311,6 @@ public final class MirrorManager implements AutoCloseable {
     while (true) {
       Mirror mirror = openForRequest(upstream);
       if (mirror.usage().tryLease()) {
-        mirror.usage().served(context.clock().instant());
         return new Lease(mirror, true);
       }
       // evicted a moment ago, and gone from the registry: the next open makes it anew
@@ -334,8 +337,8 @@ public final class MirrorManager implements AutoCloseable {
 
   /**
    * @param mirror a mirror
-   * @return when a request last used it (for a mirror found on disk and not used since: its last
-   *     update)
+   * @return when a request last finished using it (for a mirror found on disk and not used since:
+   *     its last update; for a new one: when it was made)
    */
   public Instant lastServed(Mirror mirror) {
     return mirror.usage().lastServed();

@@ -6,11 +6,14 @@ import java.time.Instant;
  * What the disk budget knows of one mirror: its size on disk, when it was last served, and who is
  * using it. A mirror in use (served, fetched, maintained or backed up: each holds a lease) is never
  * evicted; once evicted, no lease is granted again, so a caller holding an evicted mirror opens the
- * repository anew. Thread-safe.
+ * repository anew. Maintenance deletes replaced packs in an {@linkplain #runExclusive exclusive}
+ * moment, when it holds the only lease; new leases wait the few milliseconds that takes.
+ * Thread-safe.
  */
 final class MirrorUsage {
   private int leases;
   private boolean evicted;
+  private boolean exclusive;
   private long sizeBytes;
   private Instant lastServed;
 
@@ -19,8 +22,22 @@ final class MirrorUsage {
     this.lastServed = lastServed;
   }
 
-  /** @return whether the lease was granted: false once the mirror is evicted */
+  /**
+   * @return whether the lease was granted: false once the mirror is evicted. Waits while an
+   *     exclusive section runs.
+   */
   synchronized boolean tryLease() {
+    boolean interrupted = false;
+    while (exclusive) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true; // the section is short; finish waiting, then say so
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
     if (evicted) {
       return false;
     }
@@ -28,11 +45,36 @@ final class MirrorUsage {
     return true;
   }
 
-  synchronized void release() {
+  /** @return how many leases are left */
+  synchronized int release() {
     if (leases <= 0) {
       throw new IllegalStateException("lease released twice");
     }
-    leases--;
+    return --leases;
+  }
+
+  /**
+   * Runs {@code action} if the caller's lease is the only one, granting no new lease until it ends.
+   *
+   * @param action a short action
+   * @return whether it ran
+   */
+  boolean runExclusive(Runnable action) {
+    synchronized (this) {
+      if (leases != 1 || exclusive) {
+        return false;
+      }
+      exclusive = true;
+    }
+    try {
+      action.run();
+    } finally {
+      synchronized (this) {
+        exclusive = false;
+        notifyAll();
+      }
+    }
+    return true;
   }
 
   /**

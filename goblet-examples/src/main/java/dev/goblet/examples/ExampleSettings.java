@@ -32,6 +32,8 @@ import java.util.function.Function;
  *       <td>an upstream ls-refs slower than this falls back to the cache (ISO-8601)</td></tr>
  *   <tr><td>{@code goblet.upstreamToken}</td><td>none</td>
  *       <td>sent to every allowed upstream as {@code Authorization: Bearer <token>}</td></tr>
+ *   <tr><td>{@code goblet.cacheMaxBytes}</td><td>no limit</td>
+ *       <td>the mirrors' disk budget in bytes; least recently served mirrors are evicted</td></tr>
  * </table>
  *
  * <p>The names after the prefix are those of {@link InitParameters}, which does the parsing. The

@@ -31,6 +31,7 @@ import java.util.function.Function;
  *   <li>{@code backupDirectory}: a directory (such as a shared mount) to back up to and restore
  *       from at start, with {@link dev.goblet.BackupStore#filesystem}; default no backups
  *   <li>{@code backupInterval}: an ISO-8601 duration; default {@code PT1H}
+ *   <li>{@code cacheMaxBytes}: the mirrors' disk budget in bytes; default no limit
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -60,6 +61,9 @@ public final class InitParameters {
   /** The time between backup runs. */
   public static final String BACKUP_INTERVAL = "backupInterval";
 
+  /** The mirrors' disk budget in bytes. */
+  public static final String CACHE_MAX_BYTES = "cacheMaxBytes";
+
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
       List.of(
@@ -70,7 +74,8 @@ public final class InitParameters {
           LS_REFS_MAX_STALENESS,
           UPSTREAM_TIMEOUT,
           BACKUP_DIRECTORY,
-          BACKUP_INTERVAL);
+          BACKUP_INTERVAL,
+          CACHE_MAX_BYTES);
 
   private InitParameters() {}
 
@@ -111,7 +116,17 @@ public final class InitParameters {
         v -> builder.backupStore(BackupStore.filesystem(Path.of(v))));
     ifSet(parameters, BACKUP_INTERVAL,
         v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
+    ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
     return builder;
+  }
+
+  private static long bytes(String name, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "'" + name + "' must be a number of bytes such as 10737418240, not '" + value + "'", e);
+    }
   }
 
   private static List<URI> upstreams(String value) {
