@@ -362,10 +362,15 @@ final class MirrorMaintenance implements AutoCloseable {
     return total.get();
   }
 
-  /** Waits for queued runs to end (at most a minute), then stops the executor. */
+  /**
+   * Drops the queued runs, waits for the running one to end (at most a minute, then interrupts
+   * it), and stops the executor. A repack cut short leaves the old packs; JGit writes new ones
+   * under temporary names.
+   */
   @Override
   public void close() {
     executor.shutdown();
+    executor.getQueue().clear();
     try {
       if (!executor.awaitTermination(1, TimeUnit.MINUTES)) {
         log.warn("mirror maintenance still running after a minute; interrupting it");
