@@ -31,7 +31,6 @@ import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.internal.storage.file.Pack;
 import org.eclipse.jgit.internal.storage.file.PackIndex;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.StoredConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -300,34 +299,6 @@ final class MirrorMaintenance implements AutoCloseable {
         }
       }
     }
-  }
-
-  /**
-   * Switches off JGit's own automatic gc for a mirror: JGit 7.8's {@code Transport.fetch} runs
-   * {@code Repository.autoGC} unless {@code fetch.autogc} is false; that gc runs detached (in a
-   * background thread) unless {@code gc.autoDetach} is false, and repacks when {@code gc.auto}
-   * (loose objects) or {@code gc.autopacklimit} (packs) is exceeded, either being off at 0.
-   *
-   * @param config a mirror's config; not saved
-   * @return whether anything changed
-   */
-  static boolean disableJGitAutoGc(StoredConfig config) {
-    boolean changed = false;
-    if (config.getBoolean("fetch", null, "autogc", true)) {
-      config.setBoolean("fetch", null, "autogc", false);
-      changed = true;
-    }
-    if (config.getBoolean("gc", null, "autoDetach", true)) {
-      config.setBoolean("gc", null, "autoDetach", false);
-      changed = true;
-    }
-    for (String limit : new String[] {"auto", "autopacklimit"}) {
-      if (config.getInt("gc", null, limit, -1) != 0) {
-        config.setInt("gc", null, limit, 0);
-        changed = true;
-      }
-    }
-    return changed;
   }
 
   /**

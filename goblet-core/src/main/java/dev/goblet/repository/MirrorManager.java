@@ -495,8 +495,13 @@ public final class MirrorManager implements AutoCloseable {
       }
       FileRepository repo = new FileRepository(dir.toFile());
       StoredConfig config = repo.getConfig();
-      if (MirrorMaintenance.disableJGitAutoGc(config)) {
-        config.save(); // mirrors made before JGit's auto-gc was switched off
+      if (disableJGitAutoGc(config)) {
+        try {
+          config.save();
+        } catch (IOException e) {
+          // A read-only root: the setting holds in memory, which is all this process needs.
+          log.warn("cannot save the gc settings of mirror {}: {}", key, e.getMessage());
+        }
       }
       MirrorUsage usage = new MirrorUsage(Instant.EPOCH);
       usage.setSize(MirrorMaintenance.sizeOf(dir));
@@ -522,7 +527,7 @@ public final class MirrorManager implements AutoCloseable {
         config.setBoolean("uploadpack", null, "allowAnySHA1InWant", true);
         config.setBoolean("repack", null, "writeBitmaps", true);
         config.setBoolean("pack", null, "buildBitmaps", true);
-        MirrorMaintenance.disableJGitAutoGc(config);
+        disableJGitAutoGc(config);
         config.setString("remote", "origin", "url", upstream.toString());
         config.setString("remote", "origin", "fetch", Mirror.MIRROR_REFSPEC.toString());
         config.setBoolean("remote", "origin", "mirror", true);
@@ -538,6 +543,32 @@ public final class MirrorManager implements AutoCloseable {
     } finally {
       deleteTree(temp);
     }
+  }
+
+  /**
+   * Switches off JGit's own gc for a mirror (new or made by an older version): after every fetch
+   * JGit runs one unless {@code fetch.autogc} is false ({@code Transport.fetch} calls {@code
+   * Repository.autoGC}), detached on a thread of its own that the proxy can neither wait for nor
+   * stop, so it could still write under the cache root after the proxy closed. {@code gc.auto} and
+   * {@code gc.autopacklimit} are that gc's thresholds; zero disables each. The proxy repacks its
+   * mirrors itself.
+   *
+   * @param config a mirror's config, changed in memory only
+   * @return whether anything changed
+   */
+  static boolean disableJGitAutoGc(StoredConfig config) {
+    boolean changed = false;
+    if (config.getBoolean("fetch", "autogc", true)) {
+      config.setBoolean("fetch", null, "autogc", false);
+      changed = true;
+    }
+    for (String threshold : new String[] {"auto", "autopacklimit"}) {
+      if (config.getInt("gc", threshold, -1) != 0) {
+        config.setInt("gc", null, threshold, 0);
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /**
