@@ -41,16 +41,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A maintenance run repacks the mirror when it has more than {@link #MAX_PACKS} packs (each
  * fetch adds one) or no pack bitmap: JGit's {@link GC} writes one pack of every reachable object
- * with a fresh bitmap, and deletes the packs it replaced once they are older than {@link
- * #PACK_GRACE} by the proxy's clock, so disk returns to about one copy of the repository. JGit
- * offers no geometric repack for file repositories, so the pack count cycles between 1 and {@value
- * #MAX_PACKS}+1 and the repack cost is paid once every ten fetches.
+ * with a fresh bitmap and keeps the old packs. JGit offers no geometric repack for file
+ * repositories, so the pack count cycles between 1 and {@value #MAX_PACKS}+1 and the repack cost
+ * is paid once every ten fetches.
+ *
+ * <p>An old pack is replaced when every object in it is in the new pack, or it is older than
+ * {@link #PACK_GRACE} by the proxy's clock (then what else it holds is unreachable). Replaced packs
+ * are deleted only in an exclusive moment, when the maintenance holds the mirror's only lease:
+ * JGit reopens a pack file by name whenever its window cache lets go of it, so deleting a pack an
+ * upload-pack or a bundle is still streaming would break that clone (a test showed it). The last
+ * lease's release queues the deletion. Disk then returns to about one copy of the repository.
  *
  * <p>The repack runs on a second {@link FileRepository} opened on the same directory, never on the
- * one that serves clients: JGit's GC closes the packs it deletes, and closing them in the serving
- * instance would pull them from under an upload-pack still streaming them. The serving instance
- * keeps its open handles (the deleted files stay readable until it lets go of them) and finds the
- * new pack when it next looks.
+ * one that serves clients, whose open packs GC would otherwise close.
  *
  * <p>Runs of one mirror never overlap. A repack that fails leaves the old packs; the mirror stays
  * servable and the next fetch queues another run.
@@ -62,10 +65,10 @@ final class MirrorMaintenance implements AutoCloseable {
   static final int MAX_PACKS = 10;
 
   /**
-   * How old, by the proxy's clock, a replaced pack must be before a repack deletes it. Guards a
-   * fetch that installed its pack just before the repack listed the packs and updates its refs
-   * just after the repack read them; the fetch's own ref update follows its pack within
-   * milliseconds.
+   * How old, by the proxy's clock, an old pack must be before a repack may delete it although some
+   * of its objects are not in the new pack. Guards a fetch that installed its pack just before the
+   * repack listed the packs and updated its refs just after the repack read them (its objects are
+   * then in no new pack); the fetch's ref update follows its pack within milliseconds.
    */
   static final Duration PACK_GRACE = Duration.ofMinutes(1);
 
