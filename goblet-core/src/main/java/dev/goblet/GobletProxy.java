@@ -13,6 +13,7 @@ import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.CacheRootLock;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
+import dev.goblet.repository.MirrorLifecycle;
 import dev.goblet.repository.MirrorManager;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.upstream.UpstreamClient;
@@ -111,7 +112,9 @@ public final class GobletProxy implements AutoCloseable {
                 operations,
                 config.upstreamFetchTimeout(),
                 metrics,
-                work::isClosing));
+                work::isClosing),
+            new MirrorLifecycle(config.cacheMaxBytes(), operations, evictions(metrics)));
+    metrics.mirrorBytes(mirrors::totalBytes);
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
     this.backups =
@@ -155,6 +158,22 @@ public final class GobletProxy implements AutoCloseable {
             errors,
             config.maxRequestBodyBytes(),
             metrics);
+  }
+
+  /** @return told of repacks and evictions: counts them, and drops an evicted repository's refs */
+  private MirrorLifecycle.Listener evictions(GobletMetrics metrics) {
+    return new MirrorLifecycle.Listener() {
+      @Override
+      public void repacked(String key, Duration took) {
+        metrics.repacked(key, took);
+      }
+
+      @Override
+      public void evicted(String key, long bytes) {
+        lsRefsCache.invalidate(key);
+        metrics.evicted(key, bytes);
+      }
+    };
   }
 
   /**
@@ -377,6 +396,23 @@ public final class GobletProxy implements AutoCloseable {
   }
 
   /**
+   * Queues a maintenance run of a repository's mirror on the proxy's maintenance thread (never the
+   * one running upstream fetches): a repack when it has too many packs or no bitmap, or whatever
+   * its packs when {@code repack} is set; a new measure of its size; then the disk budget.
+   *
+   * @param key a cache key, such as {@code github.com/owner/repo}
+   * @param repack whether to repack whatever the pack count
+   * @return completes when this run and every run queued before it for the repository have ended;
+   *     empty when there is no such mirror
+   * @throws IOException when the mirror cannot be opened
+   * @throws IllegalArgumentException when {@code key} is not a well-formed key
+   */
+  public Optional<CompletableFuture<Void>> maintainRepository(String key, boolean repack)
+      throws IOException {
+    return mirrors.findByKey(key).map(mirror -> mirrors.maintain(mirror, repack));
+  }
+
+  /**
    * @return the status of every mirror under the cache root, sorted by key
    * @throws IOException when the cache root or a mirror cannot be read
    */
@@ -408,7 +444,9 @@ public final class GobletProxy implements AutoCloseable {
         mirror.lastUpdate(),
         entry.map(LsRefsCache.Entry::newestTime),
         entry.map(e -> lsRefsCache.age(e.newestTime())),
-        mirror.refCount());
+        mirror.refCount(),
+        mirrors.sizeBytes(mirror),
+        mirrors.lastServed(mirror));
   }
 
   /**

@@ -20,6 +20,10 @@ import java.util.Optional;
  *     cached
  * @param lsRefsAge how old that listing is by the proxy's clock; empty when none is cached
  * @param refCount how many refs under {@code refs/} the mirror has
+ * @param sizeBytes the mirror's size on disk, as last measured (when found or made, and after each
+ *     maintenance run)
+ * @param lastServed when a request last used the mirror; for a mirror not used since the proxy
+ *     started, its last update (or the start)
  */
 public record RepositoryStatus(
     String key,
@@ -28,7 +32,9 @@ public record RepositoryStatus(
     Optional<Instant> lastUpdate,
     Optional<Instant> lsRefsCachedAt,
     Optional<Duration> lsRefsAge,
-    int refCount) {
+    int refCount,
+    long sizeBytes,
+    Instant lastServed) {
 
   /** Validates. */
   public RepositoryStatus {
@@ -38,5 +44,6 @@ public record RepositoryStatus(
     Objects.requireNonNull(lastUpdate, "lastUpdate");
     Objects.requireNonNull(lsRefsCachedAt, "lsRefsCachedAt");
     Objects.requireNonNull(lsRefsAge, "lsRefsAge");
+    Objects.requireNonNull(lastServed, "lastServed");
   }
 }

@@ -51,6 +51,7 @@ public final class ServerConfig {
   private final BackupStore backupStore;
   private final Duration backupInterval;
   private final ScheduledExecutorService scheduler;
+  private final long cacheMaxBytes;
 
   private ServerConfig(Builder b) {
     this.cacheRoot = b.cacheRoot;
@@ -82,6 +83,7 @@ public final class ServerConfig {
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
     this.scheduler = b.scheduler;
+    this.cacheMaxBytes = b.cacheMaxBytes;
   }
 
   /** @return a builder with every default set and no cache root or canonicalizer */
@@ -259,6 +261,14 @@ public final class ServerConfig {
   }
 
   /**
+   * @return the most bytes the mirrors may take together; beyond it the least recently served
+   *     mirrors nobody is using are evicted (deleted whole, cold again). 0 means no limit
+   */
+  public long cacheMaxBytes() {
+    return cacheMaxBytes;
+  }
+
+  /**
    * Builds a {@link ServerConfig}. Each method checks its value at once ({@link
    * IllegalArgumentException}); {@link #build()} checks that required values are set ({@link
    * IllegalStateException}) and leaves the builder usable. Not thread-safe.
@@ -294,6 +304,7 @@ public final class ServerConfig {
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
     private ScheduledExecutorService scheduler;
+    private long cacheMaxBytes;
 
     private Builder() {}
 
@@ -327,6 +338,7 @@ public final class ServerConfig {
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
       scheduler = c.scheduler;
+      cacheMaxBytes = c.cacheMaxBytes;
     }
 
     /** Required: the directory holding the mirrors; created when missing. */
@@ -559,6 +571,20 @@ public final class ServerConfig {
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Default 0: no limit. With a limit, after each mirror's maintenance the least recently served
+     * mirrors that no request, fetch, repack or backup is using are evicted until the mirrors fit;
+     * the one being fetched may take the cache over it until its fetch ends. Sizes are measured per
+     * mirror after each fetch, not by walking the whole cache root.
+     */
+    public Builder cacheMaxBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cacheMaxBytes must not be negative: " + bytes);
+      }
+      this.cacheMaxBytes = bytes;
       return this;
     }
 

@@ -89,6 +89,19 @@ class ServerConfigTest {
   }
 
   @Test
+  void theDiskBudgetIsOffByDefaultAndValidated() {
+    ServerConfig.Builder b =
+        ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com");
+    assertThat(b.build().cacheMaxBytes()).isZero();
+    assertThatThrownBy(() -> b.cacheMaxBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cacheMaxBytes");
+    ServerConfig bounded = b.cacheMaxBytes(10L << 30).build();
+    assertThat(bounded.cacheMaxBytes()).isEqualTo(10L << 30);
+    assertThat(bounded.toBuilder().build().cacheMaxBytes()).isEqualTo(10L << 30);
+  }
+
+  @Test
   void maxStalenessBelowTtlIsRejectedAtBuild() {
     ServerConfig.Builder b =
         ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com")

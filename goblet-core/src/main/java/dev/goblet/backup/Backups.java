@@ -212,7 +212,15 @@ public final class Backups {
         long seconds = lastUpdate.get().getEpochSecond();
         String name = dir + stamp(seconds) + BUNDLE_SUFFIX;
         operation.progress("writing bundle " + name);
-        long bytes = store.write(name, mirror::writeBundle);
+        long bytes;
+        Optional<MirrorManager.Lease> lease = mirrors.tryLease(mirror);
+        if (lease.isEmpty()) {
+          operation.done(null); // evicted since the run listed it
+          return new RepositoryBackup(Outcome.NOTHING, false, false);
+        }
+        try (MirrorManager.Lease held = lease.get()) {
+          bytes = store.write(name, mirror::writeBundle);
+        }
         operation.progress("bundle written: " + bytes + " bytes");
         listener.bundleWritten(bytes);
         bundles.add(0, new Stamped(name, seconds));
@@ -329,15 +337,19 @@ public final class Backups {
           String key = RepositoryPaths.key(url);
           List<String> names = store.list(BUNDLES + key + "/");
           Mirror mirror = mirrors.open(url);
-          if (mirror.refCount() > 0) {
-            operation.progress("the mirror already has refs; no bundle needed");
-            present.add(url);
-          } else if (firstUsable(newestFirst(names, BUNDLE_SUFFIX), "bundle", url, operation,
-              bundle -> recover(mirror, bundle))) {
-            listener.restored();
-            restored.add(url);
-          } else {
-            failed.add(url);
+          try (MirrorManager.Lease lease = mirrors.tryLease(mirror).orElseThrow(
+              () -> new IOException("the mirror was evicted while being restored"))) {
+            if (mirror.refCount() > 0) {
+              operation.progress("the mirror already has refs; no bundle needed");
+              present.add(url);
+            } else if (firstUsable(newestFirst(names, BUNDLE_SUFFIX), "bundle", url, operation,
+                bundle -> recover(mirror, bundle))) {
+              listener.restored();
+              restored.add(url);
+              mirrors.maintain(mirror, false); // measured for the disk budget, given a bitmap
+            } else {
+              failed.add(url);
+            }
           }
           Optional<Instant> cached = cache.get(key).map(LsRefsCache.Entry::newestTime);
           firstUsable(newestFirst(names, LS_REFS_SUFFIX), "ls-refs entry", url, operation,

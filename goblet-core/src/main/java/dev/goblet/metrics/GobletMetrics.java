@@ -14,11 +14,13 @@ import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.SmartHttpHandler;
 import dev.goblet.repository.MirrorContext;
+import dev.goblet.repository.MirrorLifecycle;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's Dropwizard metrics, registered in the host's registry under a prefix (default {@code
@@ -50,6 +52,9 @@ import java.util.function.IntSupplier;
  *       client-auth.cache-hits} (counter: decisions answered from memory), {@code
  *       client-auth.grace-allows} (counter: clients let in during an outage on a recent allow),
  *       {@code client-auth.denials} (counter: clients refused)
+ *   <li>{@code mirrors.repacks} (timer): maintenance repacks; {@code mirrors.evictions} (counter)
+ *       and {@code mirrors.evicted-bytes} (counter): mirrors evicted to keep the disk budget;
+ *       {@code mirrors.bytes} (gauge): the mirrors' size on disk as last measured
  * </ul>
  *
  * <p>Thread-safe. Never removes or shuts down anything it did not register.
@@ -60,7 +65,8 @@ public final class GobletMetrics
         MirrorContext.FetchListener,
         SmartHttpHandler.Listener,
         Backups.Listener,
-        UpstreamRequestAuthorizer.Listener {
+        UpstreamRequestAuthorizer.Listener,
+        MirrorLifecycle.Listener {
   /** Cache state of a command that touched no cache. */
   public static final String NONE = "none";
 
@@ -283,6 +289,22 @@ public final class GobletMetrics
   @Override
   public void denied() {
     authDenials.inc();
+  }
+
+  @Override
+  public void repacked(String key, Duration took) {
+    registry.timer(name("mirrors.repacks")).update(took.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void evicted(String key, long bytes) {
+    registry.counter(name("mirrors.evictions")).inc();
+    registry.counter(name("mirrors.evicted-bytes")).inc(bytes);
+  }
+
+  /** @param bytes the mirrors' size on disk, for the {@code mirrors.bytes} gauge */
+  public void mirrorBytes(LongSupplier bytes) {
+    gauge("mirrors.bytes", bytes::getAsLong);
   }
 
   private void gauge(String suffix, Gauge<?> gauge) {

@@ -374,16 +374,23 @@ public final class LsRefsHandler {
   }
 
   /**
-   * Starts a background fetch when the mirror lacks or differs on an advertised ref: a fetch for
-   * the objects it lacks (skipped if a running fetch brings them), or a fresh one when only refs
-   * moved. The comparison itself runs on the executor, so the relayed answer does not wait for it.
+   * Starts a background fetch when the repository has a mirror and it lacks or differs on an
+   * advertised ref: a fetch for the objects it lacks (skipped if a running fetch brings them), or a
+   * fresh one when only refs moved. A repository without a mirror gets none here: a bare {@code git
+   * ls-remote} costs no clone; the first fetch makes the mirror. The comparison itself runs on the
+   * executor, so the relayed answer does not wait for it.
    */
   private void fetchIfBehind(URI upstream, List<String> lines) {
     Mirror mirror;
     try {
-      mirror = mirrors.openForRequest(upstream);
-    } catch (GobletException e) {
-      return; // the fetch that needs the mirror reports the failure
+      Optional<Mirror> existing = mirrors.find(upstream);
+      if (existing.isEmpty()) {
+        return;
+      }
+      mirror = existing.get();
+    } catch (IOException e) {
+      log.warn("cannot open the mirror of {} to compare it with the upstream", upstream, e);
+      return;
     }
     CompletableFuture<Void> comparison = new CompletableFuture<>();
     mirror.comparing(comparison); // the client's fetch, next, waits for it if it must

@@ -245,10 +245,12 @@ public final class SmartHttpHandler {
                 writeLsRefs(response, answer);
                 return cacheState(answer.source());
               }
-              : () ->
-                  servedFrom(
-                      fetch.fetch(
-                          mirrors.openForRequest(upstream), command, protocol, response.body()));
+              : () -> {
+                try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
+                  return servedFrom(
+                      fetch.fetch(lease.mirror(), command, protocol, response.body()));
+                }
+              };
       if (!run(request, command.name(), step, message -> writeError(response, message))) {
         return;
       }
@@ -269,10 +271,12 @@ public final class SmartHttpHandler {
     run(
         request,
         Command.FETCH,
-        () ->
-            servedFrom(
-                fetch.fetchV0(
-                    mirrors.openForRequest(upstream), fetchRequest, protocol, response.body())),
+        () -> {
+          try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
+            return servedFrom(
+                fetch.fetchV0(lease.mirror(), fetchRequest, protocol, response.body()));
+          }
+        },
         message -> writeError(response, message));
   }
 

@@ -19,12 +19,12 @@ import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
-import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -51,7 +51,6 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
 
   private static final String CONFIG_SECTION = "goblet";
   private static final String LAST_UPDATE = "lastUpdate";
-  private static final int MAX_PACKS_BEFORE_REPACK = 16;
 
   private final URI upstream;
   private final String key;
@@ -60,13 +59,28 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   private final MirrorContext context;
   private final FetchCoordinator fetches;
   private volatile CompletableFuture<Void> comparison;
+  private final MirrorUsage usage;
+  private final Consumer<Mirror> afterFetch;
 
-  Mirror(URI upstream, String key, Path dir, FileRepository repo, MirrorContext context) {
+  /**
+   * @param usage its leases, size and last use, for the disk budget
+   * @param afterFetch told after each successful upstream fetch (queues maintenance); fast
+   */
+  Mirror(
+      URI upstream,
+      String key,
+      Path dir,
+      FileRepository repo,
+      MirrorContext context,
+      MirrorUsage usage,
+      Consumer<Mirror> afterFetch) {
     this.upstream = upstream;
     this.key = key;
     this.dir = dir;
     this.repo = repo;
     this.context = context;
+    this.usage = usage;
+    this.afterFetch = afterFetch;
     this.fetches =
         new FetchCoordinator(context.executor(), this::fetchIfNeeded, context.fetchListener());
   }
@@ -177,6 +191,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     this.comparison = comparison;
   }
 
+  MirrorUsage usage() {
+    return usage;
+  }
+
   private void fetchIfNeeded(Set<ObjectId> needed) throws IOException, UpstreamException {
     if (context.stopping().getAsBoolean()) {
       throw new IOException("the proxy is shutting down");
@@ -185,8 +203,16 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       context.fetchListener().coalesced(); // the fetch before brought everything its callers need
       return;
     }
-    context.fetchListener().started();
-    fetchNow();
+    if (!usage.tryLease()) {
+      throw new IOException("the mirror " + key + " was evicted from the cache");
+    }
+    try {
+      context.fetchListener().started();
+      fetchNow();
+    } finally {
+      usage.release();
+    }
+    afterFetch.accept(this);
   }
 
   private void fetchNow() throws IOException, UpstreamException {
@@ -218,7 +244,6 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       config.setLong(CONFIG_SECTION, null, LAST_UPDATE, started.toEpochMilli());
       config.save();
       ok = true;
-      repackIfNeeded(operation);
       operation.done(null);
     } catch (GitAPIException e) {
       UpstreamException failure = classify(e);
@@ -255,23 +280,6 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
         && result != RefUpdate.Result.FORCED
         && result != RefUpdate.Result.NO_CHANGE) {
       log.warn("could not point HEAD of mirror {} at {}: {}", key, target, result);
-    }
-  }
-
-  private void repackIfNeeded(OperationLogger.Operation operation) throws IOException {
-    GC gc = new GC(repo);
-    GC.RepoStatistics stats = gc.getStatistics();
-    boolean noBitmap = stats.numberOfBitmaps == 0 && stats.numberOfPackedObjects > 0;
-    if (!noBitmap && stats.numberOfPackFiles <= MAX_PACKS_BEFORE_REPACK) {
-      return;
-    }
-    operation.progress("repacking (" + stats.numberOfPackFiles + " packs)");
-    gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1), context.stopping()));
-    try {
-      gc.gc().get();
-    } catch (Exception e) {
-      // A failed repack leaves the old packs in place; the mirror stays usable.
-      log.warn("repacking mirror {} failed", key, e);
     }
   }
 

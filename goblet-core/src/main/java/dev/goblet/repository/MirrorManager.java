@@ -12,12 +12,22 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.lib.ConfigConstants;
@@ -26,11 +36,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens, creates and lists the mirrors under the cache root. Each mirror is opened once and kept
- * open until {@link #close()}. Thread-safe.
+ * Opens, creates, lists, maintains and evicts the mirrors under the cache root. Thread-safe.
+ *
+ * <p>The manager is the registry of mirrors: the ones on disk are found once when it starts (a walk
+ * that stops at each mirror's directory), the ones created later are added as they are made, so
+ * listing never walks the disk. Each mirror is opened once and kept open until it is evicted or
+ * the manager is closed.
  *
  * <p>A new mirror is initialised in a temporary directory beside its final place and moved there
  * atomically, so a crash never leaves a half-made repository where a mirror is looked for.
+ *
+ * <p>After each upstream fetch a mirror's maintenance is queued on its own executor (see {@link
+ * MirrorMaintenance}); then, with a {@linkplain MirrorLifecycle#cacheMaxBytes() budget}, the least
+ * recently served mirrors that nobody uses are evicted until the mirrors fit in it. A mirror in use
+ * holds a {@link Lease} (requests serving it, its upstream fetch, its maintenance, a backup of
+ * it), and a leased mirror is never evicted. Sizes are measured when a mirror is found or made and
+ * after each of its maintenance runs, never all at once.
  */
 public final class MirrorManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MirrorManager.class);
@@ -39,18 +60,71 @@ public final class MirrorManager implements AutoCloseable {
 
   private final Path cacheRoot;
   private final MirrorContext context;
+  private final MirrorLifecycle lifecycle;
+  private final MirrorMaintenance maintenance;
   private final ConcurrentMap<String, Mirror> mirrors = new ConcurrentHashMap<>();
+  private final AtomicBoolean budgetQueued = new AtomicBoolean();
 
   /**
+   * A mirror held in use: it is not evicted until the lease is closed. Closing a request's lease
+   * counts as the mirror's last use. Not thread-safe; close it once.
+   */
+  public final class Lease implements AutoCloseable {
+    private final Mirror mirror;
+    private final boolean serving;
+    private boolean closed;
+
+    private Lease(Mirror mirror, boolean serving) {
+      this.mirror = mirror;
+      this.serving = serving;
+    }
+
+    /** @return the leased mirror */
+    public Mirror mirror() {
+      return mirror;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        if (serving) {
+          mirror.usage().served(context.clock().instant());
+        }
+        if (mirror.usage().release() == 0 && maintenance.hasReplacedPacks(mirror.key())) {
+          maintain(mirror, false); // its replaced packs can go now that nobody reads them
+        }
+      }
+    }
+  }
+
+  /**
+   * A manager without a disk budget.
+   *
    * @param cacheRoot absolute, normalized; created when missing
    * @param context what the mirrors share
    * @throws IOException when the cache root cannot be created
    */
   public MirrorManager(Path cacheRoot, MirrorContext context) throws IOException {
+    this(cacheRoot, context, MirrorLifecycle.UNBOUNDED);
+  }
+
+  /**
+   * @param cacheRoot absolute, normalized; created when missing
+   * @param context what the mirrors share
+   * @param lifecycle the disk budget and who hears of repacks and evictions
+   * @throws IOException when the cache root cannot be created or walked
+   */
+  public MirrorManager(Path cacheRoot, MirrorContext context, MirrorLifecycle lifecycle)
+      throws IOException {
     this.cacheRoot = cacheRoot;
     this.context = context;
+    this.lifecycle = lifecycle;
     Files.createDirectories(cacheRoot);
     removeLeftoverTemporaries();
+    this.maintenance = new MirrorMaintenance(context.clock(), lifecycle.operations(), context.stopping());
+    registerMirrorsOnDisk();
+    queueBudgetCheck();
   }
 
   /** Deletes half-made mirrors a crash left in temporary directories. */
@@ -163,32 +237,254 @@ public final class MirrorManager implements AutoCloseable {
   }
 
   /**
-   * @return every mirror under the cache root, opened, sorted by key
-   * @throws IOException when the cache root cannot be walked
+   * @return every mirror under the cache root, opened, sorted by key; from the registry, without
+   *     walking the disk
    */
-  public List<Mirror> list() throws IOException {
-    List<Mirror> result = new ArrayList<>();
-    try (Stream<Path> paths = Files.walk(cacheRoot, MAX_DEPTH)) {
-      List<Path> dirs =
-          paths
-              .filter(p -> p.getFileName().toString().endsWith(".git"))
-              .filter(p -> Files.isRegularFile(p.resolve("HEAD")))
-              .filter(p -> !hasHiddenPart(p))
-              .toList();
-      for (Path dir : dirs) {
-        Optional<URI> upstream = upstreamOf(dir);
-        if (upstream.isEmpty()) {
-          continue;
-        }
-        try {
-          result.add(open(upstream.get()));
-        } catch (IOException | IllegalArgumentException e) {
-          log.warn("skipping unreadable mirror at {}", dir, e);
-        }
-      }
-    }
+  public List<Mirror> list() {
+    List<Mirror> result = new ArrayList<>(mirrors.values());
     result.sort(Comparator.comparing(Mirror::key));
     return result;
+  }
+
+  /**
+   * Finds the mirrors already on disk: a walk that stops at each mirror's directory, skips hidden
+   * ones (temporaries, the ls-refs cache) and goes on past files that vanish.
+   */
+  private void registerMirrorsOnDisk() throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    Files.walkFileTree(
+        cacheRoot,
+        EnumSet.noneOf(FileVisitOption.class),
+        MAX_DEPTH,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            if (dir.equals(cacheRoot)) {
+              return FileVisitResult.CONTINUE;
+            }
+            String name = dir.getFileName().toString();
+            if (name.startsWith(".")) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            if (name.endsWith(".git")) {
+              if (Files.isRegularFile(dir.resolve("HEAD"))) {
+                dirs.add(dir);
+              }
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    for (Path dir : dirs) {
+      Optional<URI> upstream = upstreamOf(dir);
+      if (upstream.isEmpty()) {
+        continue;
+      }
+      try {
+        if (!RepositoryPaths.directory(cacheRoot, upstream.get()).equals(dir)) {
+          log.warn("skipping {}: its upstream URL belongs elsewhere in the cache root", dir);
+          continue;
+        }
+        open(upstream.get());
+      } catch (IOException | IllegalArgumentException | UncheckedIOException e) {
+        log.warn("skipping unreadable mirror at {}", dir, e);
+      }
+    }
+  }
+
+  /**
+   * Leases the mirror of a repository for a request, creating it when there is none: while the
+   * lease is open the mirror is not evicted. Closing the lease counts as a use of the mirror (its
+   * last-served time), so a mirror being served may be the least recently served one: its lease,
+   * not its time, keeps it.
+   *
+   * @param upstream a canonical upstream URL
+   * @return the lease; close it when the request is done with the mirror
+   * @throws GobletException when the mirror cannot be created or opened (a full or read-only disk)
+   */
+  public Lease leaseForRequest(URI upstream) throws GobletException {
+    while (true) {
+      Mirror mirror = openForRequest(upstream);
+      if (mirror.usage().tryLease()) {
+        return new Lease(mirror, true);
+      }
+      // evicted a moment ago, and gone from the registry: the next open makes it anew
+    }
+  }
+
+  /**
+   * Leases a mirror for background work (a backup, maintenance), which does not count as a use.
+   *
+   * @param mirror a mirror
+   * @return a lease on it; empty when it was evicted (then it must not be used)
+   */
+  public Optional<Lease> tryLease(Mirror mirror) {
+    return mirror.usage().tryLease() ? Optional.of(new Lease(mirror, false)) : Optional.empty();
+  }
+
+  /**
+   * @param mirror a mirror
+   * @return its size on disk when last measured (when found or made, and after each maintenance)
+   */
+  public long sizeBytes(Mirror mirror) {
+    return mirror.usage().size();
+  }
+
+  /**
+   * @param mirror a mirror
+   * @return when a request last finished using it (for a mirror found on disk and not used since:
+   *     its last update; for a new one: when it was made)
+   */
+  public Instant lastServed(Mirror mirror) {
+    return mirror.usage().lastServed();
+  }
+
+  /** @return the sizes of every mirror, as last measured, added up */
+  public long totalBytes() {
+    long total = 0;
+    for (Mirror mirror : mirrors.values()) {
+      total += mirror.usage().size();
+    }
+    return total;
+  }
+
+  /**
+   * Queues a maintenance run of a mirror on the maintenance executor: a repack (when it has too many
+   * packs or no bitmap, or when {@code repack} asks for one), a new measure of its size, then the
+   * disk budget.
+   *
+   * @param mirror the mirror
+   * @param repack repack whatever the pack count
+   * @return completes when this run, and every run queued before it, has ended
+   */
+  public CompletableFuture<Void> maintain(Mirror mirror, boolean repack) {
+    return maintenance.submit(mirror.key(), repack, force -> runMaintenance(mirror, force));
+  }
+
+  /** After a successful upstream fetch (on the fetch's thread): queues maintenance, returns. */
+  private void fetched(Mirror mirror) {
+    maintain(mirror, false);
+  }
+
+  private void runMaintenance(Mirror mirror, boolean force) {
+    Optional<Lease> lease = tryLease(mirror);
+    if (lease.isEmpty()) {
+      return; // evicted since it was queued
+    }
+    try (Lease held = lease.get()) {
+      long start = System.nanoTime();
+      if (maintenance.repackIfNeeded(mirror, force)) {
+        lifecycle.listener().repacked(mirror.key(), Duration.ofNanos(System.nanoTime() - start));
+      }
+      mirror.usage().setSize(MirrorMaintenance.sizeOf(mirror.localPath()));
+    }
+    enforceBudget();
+  }
+
+  private void queueBudgetCheck() {
+    if (lifecycle.cacheMaxBytes() > 0 && budgetQueued.compareAndSet(false, true)) {
+      maintenance.submit(
+          ".budget",
+          false,
+          force -> {
+            budgetQueued.set(false);
+            enforceBudget();
+          });
+    }
+  }
+
+  /**
+   * Evicts the least recently served mirrors nobody uses until the mirrors fit in the budget, or
+   * none is left to evict. Runs on the maintenance thread.
+   */
+  private void enforceBudget() {
+    long max = lifecycle.cacheMaxBytes();
+    if (max <= 0) {
+      return;
+    }
+    long total = totalBytes();
+    if (total <= max) {
+      return;
+    }
+    List<Mirror> byLastUse = new ArrayList<>(mirrors.values());
+    byLastUse.sort(
+        Comparator.comparing((Mirror m) -> m.usage().lastServed()).thenComparing(Mirror::key));
+    for (Mirror candidate : byLastUse) {
+      if (total <= max) {
+        return;
+      }
+      long size = candidate.usage().size();
+      if (evict(candidate)) {
+        total -= size;
+      }
+    }
+    if (total > max) {
+      log.warn(
+          "the mirrors take {} bytes, over the budget of {}, and every other mirror is in use",
+          total,
+          max);
+    }
+  }
+
+  /** @return whether the mirror was idle and is now gone */
+  private boolean evict(Mirror mirror) {
+    if (mirror.pendingFetch().isPresent()) {
+      return false;
+    }
+    long size = mirror.usage().size();
+    Path dir = mirror.localPath();
+    boolean[] evicted = new boolean[1];
+    Path[] aside = new Path[1];
+    // Marked and moved aside inside the map's lock on the key: a request either leased it before
+    // (then it is not evicted) or finds no mirror and makes a new, empty one, never the old
+    // directory.
+    mirrors.compute(
+        mirror.key(),
+        (k, current) -> {
+          if (current != mirror || !mirror.usage().evictIfIdle()) {
+            return current;
+          }
+          evicted[0] = true;
+          aside[0] = moveAside(dir);
+          return null;
+        });
+    if (!evicted[0]) {
+      return false;
+    }
+    mirror.close();
+    lifecycle.listener().evicted(mirror.key(), size);
+    log.info(
+        "evicted mirror {} ({} bytes, last served {}) to keep the cache within {} bytes",
+        mirror.key(),
+        size,
+        mirror.usage().lastServed(),
+        lifecycle.cacheMaxBytes());
+    if (aside[0] != null) {
+      try {
+        deleteTree(aside[0]);
+      } catch (IOException | UncheckedIOException e) {
+        log.warn("could not delete the evicted mirror at {}; removed at the next start", aside[0], e);
+      }
+    }
+    return true;
+  }
+
+  /** @return where the directory went, or null when it could not be moved (it stays, reused) */
+  private static Path moveAside(Path dir) {
+    Path aside =
+        dir.resolveSibling(TEMP_PREFIX + "evicted-" + UUID.randomUUID() + "-" + dir.getFileName());
+    try {
+      Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+      return aside;
+    } catch (IOException e) {
+      log.warn("could not move the evicted mirror {} aside", dir, e);
+      return null;
+    }
   }
 
   private Mirror openOrCreate(URI upstream, String key) {
@@ -207,7 +503,12 @@ public final class MirrorManager implements AutoCloseable {
           log.warn("cannot save the gc settings of mirror {}: {}", key, e.getMessage());
         }
       }
-      return new Mirror(upstream, key, dir, repo, context);
+      MirrorUsage usage = new MirrorUsage(Instant.EPOCH);
+      usage.setSize(MirrorMaintenance.sizeOf(dir));
+      Mirror mirror = new Mirror(upstream, key, dir, repo, context, usage, this::fetched);
+      // A mirror found on disk was last used, as far as anyone knows, when it last fetched.
+      usage.served(mirror.lastUpdate().orElse(context.clock().instant()));
+      return mirror;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -283,15 +584,6 @@ public final class MirrorManager implements AutoCloseable {
     }
   }
 
-  private boolean hasHiddenPart(Path dir) {
-    for (Path part : cacheRoot.relativize(dir)) {
-      if (part.toString().startsWith(".")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
@@ -303,8 +595,10 @@ public final class MirrorManager implements AutoCloseable {
     }
   }
 
+  /** Waits for running maintenance to end, then closes every mirror. */
   @Override
   public void close() {
+    maintenance.close();
     mirrors.values().forEach(Mirror::close);
     mirrors.clear();
   }

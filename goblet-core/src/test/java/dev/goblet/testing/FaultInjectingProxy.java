@@ -10,8 +10,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP relay on loopback in front of a real upstream that breaks the upstream's answers on demand:
@@ -35,6 +37,15 @@ public final class FaultInjectingProxy implements AutoCloseable {
 
     /** Relays the answer one byte at a time with this pause between bytes. */
     record Trickle(long millisPerByte) implements Fault {}
+
+    /**
+     * A client that stops reading: relays this many bytes of the answers on a connection, counts
+     * {@code stalled} down, then relays nothing more until {@code release} is counted down (at
+     * most two minutes), then the rest. The relay's receive buffer is kept small, so the server
+     * really waits. Keep the stall below the server's idle timeout (Jetty's default: 30 s).
+     */
+    record Stall(long afterBytes, CountDownLatch stalled, CountDownLatch release)
+        implements Fault {}
   }
 
   private final ServerSocket server;
@@ -97,7 +108,11 @@ public final class FaultInjectingProxy implements AutoCloseable {
         answerGarbage(client, garbage.body());
         return;
       }
-      Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+      Socket upstream = new Socket();
+      if (current instanceof Fault.Stall) {
+        upstream.setReceiveBufferSize(16 << 10); // a stalled client's window stays small
+      }
+      upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
       remember(upstream);
       threads.execute(() -> pump(client, upstream));
       relayAnswer(upstream, client, current);
@@ -136,6 +151,12 @@ public final class FaultInjectingProxy implements AutoCloseable {
     long sent = 0;
     byte[] buffer = new byte[current instanceof Fault.Trickle ? 1 : 8192];
     for (int n; (n = in.read(buffer)) != -1; ) {
+      if (current instanceof Fault.Stall stall
+          && sent + n > stall.afterBytes()
+          && stall.release().getCount() > 0) {
+        stall.stalled().countDown();
+        stall.release().await(2, TimeUnit.MINUTES);
+      }
       int allowed = n;
       if (current instanceof Fault.Truncate t) {
         allowed = (int) Math.min(n, t.afterBytes() - sent);

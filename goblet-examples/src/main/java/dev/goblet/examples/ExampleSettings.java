@@ -46,6 +46,8 @@ import java.util.function.Function;
  *   <tr><td>{@code goblet.clientAuthTtl}, {@code goblet.clientAuthGrace}</td>
  *       <td>{@code PT5M}, {@code PT8H}</td>
  *       <td>how long an upstream's allow is trusted, and honoured during an outage (ISO-8601)</td></tr>
+ *   <tr><td>{@code goblet.cacheMaxBytes}</td><td>no limit</td>
+ *       <td>the mirrors' disk budget in bytes; least recently served mirrors are evicted</td></tr>
  * </table>
  *
  * <p>Secrets are never a setting's value: {@code env:} and {@code file:} name where they are, so

@@ -334,6 +334,8 @@ public class GobletAdminServlet extends HttpServlet {
         status.lsRefsAge().<JsonElement>map(age -> new JsonPrimitive(age.toSeconds()))
             .orElse(JsonNull.INSTANCE));
     json.addProperty("ref_count", status.refCount());
+    json.addProperty("size_bytes", status.sizeBytes());
+    json.addProperty("last_served", status.lastServed().toString());
     return json;
   }
 

@@ -39,6 +39,7 @@ import java.util.function.Function;
  *       default {@code PT5M}
  *   <li>{@code clientAuthGrace}: an ISO-8601 duration; how old an allow may be and still be
  *       honoured while the upstream is down; default {@code PT8H}
+ *   <li>{@code cacheMaxBytes}: the mirrors' disk budget in bytes; default no limit
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -76,6 +77,8 @@ public final class InitParameters {
 
   /** How old an allow may be and still be honoured while the upstream is down. */
   public static final String CLIENT_AUTH_GRACE = "clientAuthGrace";
+  /** The mirrors' disk budget in bytes. */
+  public static final String CACHE_MAX_BYTES = "cacheMaxBytes";
 
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
@@ -90,7 +93,8 @@ public final class InitParameters {
           BACKUP_INTERVAL,
           CLIENT_AUTH,
           CLIENT_AUTH_TTL,
-          CLIENT_AUTH_GRACE);
+          CLIENT_AUTH_GRACE,
+          CACHE_MAX_BYTES);
 
   private InitParameters() {}
 
@@ -131,8 +135,18 @@ public final class InitParameters {
         v -> builder.backupStore(BackupStore.filesystem(Path.of(v))));
     ifSet(parameters, BACKUP_INTERVAL,
         v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
+    ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
     clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
+  }
+
+  private static long bytes(String name, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "'" + name + "' must be a number of bytes such as 10737418240, not '" + value + "'", e);
+    }
   }
 
   private static Optional<UpstreamAuthorization> clientAuth(Function<String, String> parameters) {

@@ -29,6 +29,7 @@ class InitParametersTest {
     parameters.put("upstreamTimeout", "PT2S");
     parameters.put("backupDirectory", "/mnt/backups");
     parameters.put("backupInterval", "PT30M");
+    parameters.put("cacheMaxBytes", " 1073741824 ");
 
     ServerConfig config = InitParameters.toBuilder(parameters::get).build();
 
@@ -43,6 +44,7 @@ class InitParametersTest {
     assertThat(config.upstreamTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(config.backupStore()).isPresent();
     assertThat(config.backupInterval()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.cacheMaxBytes()).isEqualTo(1L << 30);
     assertThat(InitParameters.NAMES).containsAll(parameters.keySet());
   }
 
@@ -62,6 +64,13 @@ class InitParametersTest {
     parameters.put("upstreamTimeout", "10s");
     assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
         .hasMessage("'upstreamTimeout' must be an ISO-8601 duration such as PT5M, not '10s'");
+    parameters.put("upstreamTimeout", "PT10S");
+    parameters.put("cacheMaxBytes", "10G");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'cacheMaxBytes' must be a number of bytes such as 10737418240, not '10G'");
+    parameters.put("cacheMaxBytes", "-5");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessageContaining("cacheMaxBytes must not be negative");
   }
 
   @Test

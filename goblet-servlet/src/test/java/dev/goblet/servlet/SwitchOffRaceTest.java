@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * The race was found by {@code StressTest}; a held executor makes it certain here.
  */
 class SwitchOffRaceTest extends HarnessTestBase {
-  private final CountDownLatch held = new CountDownLatch(1);
+  private volatile CountDownLatch held = new CountDownLatch(1);
   private final ThreadPoolExecutor executor =
       new ThreadPoolExecutor(4, 4, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
         @Override
@@ -49,6 +49,9 @@ class SwitchOffRaceTest extends HarnessTestBase {
     repo.commitMany("main", 3, 1);
     harness.startProxy(b -> b.executor(executor));
     String url = harness.proxyUrl("owner/repo");
+    held.countDown(); // a warm mirror first
+    git.runOk(tmp, "clone", url, harness.dir("warm").toString());
+    held = new CountDownLatch(1);
     String fresh = repo.commit("main", "new.txt", "new\n", "new upstream commit");
 
     HttpResponse<byte[]> lsRefs = RawGit.lsRefs(url, List.of("ref-prefix refs/heads/"));

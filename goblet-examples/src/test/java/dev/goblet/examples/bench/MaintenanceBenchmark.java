@@ -1,0 +1,128 @@
+package dev.goblet.examples.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.testing.GitCli;
+import dev.goblet.testing.UpstreamRepo;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Base64;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mirror-maintenance benchmark (not part of the test suite; its name matches no test pattern):
+ * {@code -Dgoblet.bench.rounds} fetches (default 300) of one repository through the proxy with
+ * default settings and the real clock, each after a new upstream commit, maintenance running
+ * concurrently as in production. Reports the pack count and the mirror's size on disk along the
+ * way, the slowest and median client fetch, and the final size against a fresh mirror of the same
+ * history. Writes {@code goblet-examples/target/benchmarks-maintenance.md}. See BENCHMARKS.md.
+ */
+class MaintenanceBenchmark {
+  private static final int REPORT_EVERY = 25;
+
+  @TempDir Path tmp;
+
+  @Test
+  void run() throws Exception {
+    int rounds = Integer.getInteger("goblet.bench.rounds", 300);
+    StringBuilder report = new StringBuilder();
+    try (ProxyHarness harness = ProxyHarness.create(tmp)) {
+      GitCli git = harness.git();
+      harness.startProxy();
+      UpstreamRepo repo = harness.newRepo("bench/hot");
+      byte[] noise = new byte[2 << 20];
+      new Random(300).nextBytes(noise);
+      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
+      repo.commitMany("main", 500, 10);
+      String key = RepositoryPaths.key(URI.create(harness.directUrl("bench/hot")));
+      Path clone = harness.dir("hot");
+      git.runOk(tmp, "clone", "-q", harness.proxyUrl("bench/hot"), clone.toString());
+      Path mirror = harness.config().cacheRoot().resolve(key + ".git");
+
+      report.append("| Fetch | Packs | Mirror size |\n|---|---|---|\n");
+      long[] fetchNanos = new long[rounds];
+      int mostPacks = 0;
+      long largest = 0;
+      for (int i = 1; i <= rounds; i++) {
+        repo.commit("main", "many/file-" + (i % 10) + ".txt", "round " + i + "\n", "round " + i);
+        long start = System.nanoTime();
+        git.runOk(clone, "fetch", "-q", "origin");
+        fetchNanos[i - 1] = System.nanoTime() - start;
+        int packs = packs(mirror);
+        long size = size(mirror);
+        mostPacks = Math.max(mostPacks, packs);
+        largest = Math.max(largest, size);
+        if (i == 1 || i % REPORT_EVERY == 0) {
+          report.append("| ").append(i).append(" | ").append(packs).append(" | ")
+              .append(mib(size)).append(" |\n");
+        }
+      }
+      harness.proxy().maintainRepository(key, false).orElseThrow().get(5, TimeUnit.MINUTES);
+      int finalPacks = packs(mirror);
+      long finalSize = size(mirror);
+      git.runOk(mirror, "fsck", "--no-dangling");
+
+      harness.startProxy(b -> b.cacheRoot(tmp.resolve("fresh-cache")));
+      git.runOk(tmp, "clone", "-q", harness.proxyUrl("bench/hot"), harness.dir("fresh").toString());
+      harness.proxy().maintainRepository(key, false).orElseThrow().get(5, TimeUnit.MINUTES);
+      long freshSize = size(harness.config().cacheRoot().resolve(key + ".git"));
+
+      Samples fetches = Samples.of(fetchNanos);
+      report.append('\n')
+          .append("- rounds: ").append(rounds).append('\n')
+          .append("- most packs seen after a fetch: ").append(mostPacks).append('\n')
+          .append("- largest mirror seen after a fetch: ").append(mib(largest)).append('\n')
+          .append("- at the end, maintenance idle: ").append(finalPacks).append(" packs, ")
+          .append(mib(finalSize)).append("; a fresh mirror of the same history: ")
+          .append(mib(freshSize)).append(String.format(" (ratio %.2f)", (double) finalSize / freshSize))
+          .append('\n')
+          .append("- client `git fetch` (wall time): median ")
+          .append(Samples.millis(fetches.median())).append(", p90 ")
+          .append(Samples.millis(fetches.percentile(90))).append(", slowest ")
+          .append(Samples.millis(fetches.percentile(100))).append('\n');
+      assertThat(finalPacks).isLessThanOrEqualTo(10);
+    }
+    Path target = Path.of("target");
+    Files.writeString(target.resolve("benchmarks-maintenance.md"), report.toString());
+    System.out.println(report);
+  }
+
+  private static String mib(long bytes) {
+    return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
+
+  private static int packs(Path mirror) throws IOException {
+    try (Stream<Path> files = Files.list(mirror.resolve("objects/pack"))) {
+      return (int) files.filter(p -> p.toString().endsWith(".pack")).count();
+    }
+  }
+
+  /** @return the bytes of the files below {@code dir}; files a repack removes meanwhile count 0 */
+  private static long size(Path dir) throws IOException {
+    long[] total = {0};
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        total[0] += attrs.size();
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return total[0];
+  }
+}
