@@ -3,6 +3,7 @@ package dev.goblet;
 import dev.goblet.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** {@link BackupStore#filesystem(Path)}. Thread-safe (every operation is one file system call). */
-final class FileSystemBackupStore implements BackupStore {
+/** {@link BackupStore#filesystem(Path)} and {@link SnapshotStore#filesystem(Path)}. Thread-safe (every operation is one file system call). */
+final class FileSystemBackupStore implements SnapshotStore {
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_~+-][A-Za-z0-9._~+-]{0,254}");
   private static final String TEMP_SUFFIX = ".tmp";
 
@@ -58,6 +59,29 @@ final class FileSystemBackupStore implements BackupStore {
     Files.createDirectories(target.getParent());
     return AtomicFiles.write(
         target, "." + target.getFileName() + ".", TEMP_SUFFIX, content::writeTo);
+  }
+
+  @Override
+  public boolean createIfAbsent(String name, Content content) throws IOException {
+    Objects.requireNonNull(content, "content");
+    Path target = resolve(name);
+    Files.createDirectories(target.getParent());
+    if (Files.exists(target)) {
+      return false;
+    }
+    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", TEMP_SUFFIX);
+    try {
+      AtomicFiles.write(temp, "." + target.getFileName() + ".", TEMP_SUFFIX, content::writeTo);
+      try {
+        Files.createLink(target, temp); // fails, atomically, when the name exists
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+      AtomicFiles.forceDirectory(target.getParent());
+      return true;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.metrics.GobletMetrics;
+import dev.goblet.metrics.SnapshotMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.SmartHttpHandler;
@@ -12,6 +13,8 @@ import dev.goblet.repository.CacheRootLock;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
 import dev.goblet.repository.MirrorManager;
+import dev.goblet.repository.MirrorSeeder;
+import dev.goblet.snapshot.SnapshotService;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
@@ -23,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +67,7 @@ public final class GobletProxy implements AutoCloseable {
   private final GobletMetrics metrics;
   private final Backups backups; // null without a backup store
   private volatile BackupSchedule backupSchedule = BackupSchedule.none();
+  private final SnapshotService snapshots; // null without a snapshot store
 
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
@@ -116,6 +121,22 @@ public final class GobletProxy implements AutoCloseable {
                         errors,
                         metrics))
             .orElse(null);
+    this.snapshots =
+        config
+            .snapshotStore()
+            .map(
+                store ->
+                    new SnapshotService(
+                        store,
+                        mirrors,
+                        lsRefsCache,
+                        config.cacheRoot(),
+                        config.clock(),
+                        config.storePublishDelay(),
+                        config.upstreamFetchTimeout(),
+                        new SnapshotMetrics(metrics.registry(), config.metricPrefix()),
+                        errors))
+            .orElse(null);
     LsRefsHandler lsRefs =
         new LsRefsHandler(
             client,
@@ -141,7 +162,8 @@ public final class GobletProxy implements AutoCloseable {
             fetch,
             errors,
             config.maxRequestBodyBytes(),
-            metrics);
+            metrics,
+            snapshots == null ? MirrorSeeder.NONE : snapshots);
   }
 
   /**
@@ -164,6 +186,9 @@ public final class GobletProxy implements AutoCloseable {
 
   /** Starts the restore from backup and the backup schedule, when a backup store is set. */
   private void start() {
+    if (snapshots != null) {
+      snapshots.start(snapshotScheduler());
+    }
     if (backups != null) {
       backupSchedule =
           BackupSchedule.start(
@@ -174,6 +199,38 @@ public final class GobletProxy implements AutoCloseable {
               config.backupInterval(),
               errors);
     }
+  }
+
+  private ScheduledExecutorService ownScheduler; // made for snapshots when the host gave none
+
+  private ScheduledExecutorService snapshotScheduler() {
+    if (config.scheduler().isPresent()) {
+      return config.scheduler().get();
+    }
+    ownScheduler = newScheduler();
+    return ownScheduler;
+  }
+
+  /**
+   * Publishes a snapshot of every mirror fetched since its last one now (whatever the publish
+   * delay), and writes changed ls-refs entries, on the calling thread.
+   *
+   * @return the keys of the repositories whose snapshot was committed
+   * @throws IllegalStateException when no snapshot store is configured
+   */
+  public List<String> publishSnapshotsNow() {
+    if (snapshots == null) {
+      throw new IllegalStateException("no snapshot store is configured");
+    }
+    return snapshots.publishNow();
+  }
+
+  /**
+   * @return the snapshot state of every repository this replica published or restored, by key;
+   *     empty without a snapshot store
+   */
+  public Map<String, SnapshotService.Status> snapshotStatuses() {
+    return snapshots == null ? Map.of() : snapshots.statuses();
   }
 
   /** @return the configuration */
@@ -441,6 +498,12 @@ public final class GobletProxy implements AutoCloseable {
   @Override
   public void close() {
     backupSchedule.close();
+    if (snapshots != null) {
+      snapshots.close();
+    }
+    if (ownScheduler != null) {
+      ownScheduler.shutdownNow();
+    }
     if (ownsExecutor) {
       executor.shutdownNow();
     }

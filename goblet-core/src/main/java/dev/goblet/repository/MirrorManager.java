@@ -204,7 +204,46 @@ public final class MirrorManager implements AutoCloseable {
     }
   }
 
+  /** Fills a newly initialised mirror directory before it is moved into place. */
+  @FunctionalInterface
+  public interface Populator {
+    /** Leaves the new mirror empty. */
+    Populator NONE = temp -> {};
+
+    /**
+     * @param temp the new bare repository, initialised, in a temporary directory beside its
+     *     final place
+     * @throws IOException when it cannot be filled; the temporary directory is then deleted
+     */
+    void populate(Path temp) throws IOException;
+  }
+
+  /**
+   * Makes the mirror of {@code upstream} from content the populator writes into a new, initialised
+   * repository, moved into place atomically; a failed populator leaves nothing behind. Used to
+   * restore a mirror from a snapshot. Does nothing when the mirror exists.
+   *
+   * @param upstream a canonical upstream URL
+   * @param populator fills the new repository (packs, refs, HEAD)
+   * @return whether the populated mirror was moved into place (false: a mirror existed, or another
+   *     process made one first)
+   * @throws IOException when the populator or the file system fails
+   * @throws IllegalArgumentException when the URL could lead outside the cache root
+   */
+  public boolean createPopulated(URI upstream, Populator populator) throws IOException {
+    Path dir = RepositoryPaths.directory(cacheRoot, upstream);
+    if (mirrors.containsKey(RepositoryPaths.key(upstream))
+        || Files.isRegularFile(dir.resolve("HEAD"))) {
+      return false;
+    }
+    return create(dir, upstream, populator);
+  }
+
   private static void create(Path dir, URI upstream) throws IOException {
+    create(dir, upstream, Populator.NONE);
+  }
+
+  private static boolean create(Path dir, URI upstream, Populator populator) throws IOException {
     Files.createDirectories(dir.getParent());
     Path temp = Files.createTempDirectory(dir.getParent(), TEMP_PREFIX);
     try {
@@ -223,13 +262,16 @@ public final class MirrorManager implements AutoCloseable {
         config.setBoolean("remote", "origin", "mirror", true);
         config.save();
       }
+      populator.populate(temp);
       try {
         Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, dir);
       }
+      return true;
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
       // Another process made the mirror first; use theirs.
+      return false;
     } finally {
       deleteTree(temp);
     }
