@@ -69,7 +69,8 @@ final class FileSystemBackupStore implements SnapshotStore {
     if (Files.exists(target)) {
       return false;
     }
-    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", TEMP_SUFFIX);
+    Path temp =
+        Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", TEMP_SUFFIX);
     try {
       AtomicFiles.write(temp, "." + target.getFileName() + ".", TEMP_SUFFIX, content::writeTo);
       try {
@@ -92,8 +93,8 @@ final class FileSystemBackupStore implements SnapshotStore {
     }
   }
 
-  /** @return the file of a valid name, always below the root */
-  private Path resolve(String name) {
+  /** {@link SnapshotStore#checkName}. */
+  static String checkName(String name) {
     Objects.requireNonNull(name, "name");
     String[] segments = name.split("/", -1);
     for (String segment : segments) {
@@ -101,6 +102,12 @@ final class FileSystemBackupStore implements SnapshotStore {
         throw new IllegalArgumentException("not a valid backup object name: " + name);
       }
     }
+    return name;
+  }
+
+  /** @return the file of a valid name, always below the root */
+  private Path resolve(String name) {
+    checkName(name);
     Path path = root.resolve(name).normalize();
     if (!path.startsWith(root) || path.equals(root)) {
       throw new IllegalArgumentException("not a valid backup object name: " + name);

@@ -41,6 +41,36 @@ public interface SnapshotStore extends BackupStore {
   }
 
   /**
+   * Checks an object name against the rules of {@link BackupStore} (segments of {@code
+   * [A-Za-z0-9._~+-]}, 1 to 255 characters, not starting with {@code .}, joined by {@code /}), for
+   * implementations.
+   *
+   * @param name a name
+   * @return the name
+   * @throws IllegalArgumentException when it is not a valid name
+   */
+  static String checkName(String name) {
+    return FileSystemBackupStore.checkName(name);
+  }
+
+  /**
+   * Checks a listing prefix: empty, or a valid name followed by {@code /}.
+   *
+   * @param prefix a prefix
+   * @return the prefix
+   * @throws IllegalArgumentException when it is not a valid prefix
+   */
+  static String checkPrefix(String prefix) {
+    if (!prefix.isEmpty()) {
+      if (!prefix.endsWith("/")) {
+        throw new IllegalArgumentException("a prefix is empty or ends with '/': " + prefix);
+      }
+      checkName(prefix.substring(0, prefix.length() - 1));
+    }
+    return prefix;
+  }
+
+  /**
    * A store in a directory (see {@link BackupStore#filesystem(Path)}); {@link #createIfAbsent}
    * writes a hidden temporary file and hard-links it into place, which fails when the name exists.
    * The directory's file system must support hard links (every local Linux file system and NFS do).
