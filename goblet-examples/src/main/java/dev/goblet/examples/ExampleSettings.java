@@ -34,6 +34,9 @@ import java.util.function.Function;
  *       <td>sent to every allowed upstream as {@code Authorization: Bearer <token>}</td></tr>
  * </table>
  *
+ * <p>The fleet's settings ({@code goblet.store}, {@code goblet.s3.*}, {@code
+ * goblet.storePublishDelay}) are those of {@link ExampleStoreSettings}.
+ *
  * <p>The names after the prefix are those of {@link InitParameters}, which does the parsing. The
  * listen address ({@code goblet.port}, {@code goblet.host}) belongs to the container, not to the
  * app: {@code mvn jetty:run} reads it (see the module's pom).
@@ -122,7 +125,11 @@ public final class ExampleSettings {
     if (token != null) {
       builder.upstreamCredentials(UpstreamCredentials.bearer(() -> token));
     }
-    return builder;
+    try {
+      return ExampleStoreSettings.apply(this::get).apply(builder);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid Goblet setting: " + e.getMessage(), e);
+    }
   }
 
   /** @return the settings in effect as {@code goblet.name=value} pairs, the token masked */
@@ -135,6 +142,12 @@ public final class ExampleSettings {
       }
     }
     pairs.add(PREFIX + UPSTREAM_TOKEN + "=" + (get(UPSTREAM_TOKEN) == null ? "(none)" : "(set)"));
+    for (String name : ExampleStoreSettings.NAMES) {
+      String value = get(name);
+      if (value != null) {
+        pairs.add(PREFIX + name + "=" + value);
+      }
+    }
     return String.join(" ", pairs);
   }
 
