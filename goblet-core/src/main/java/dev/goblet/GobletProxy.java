@@ -68,6 +68,7 @@ public final class GobletProxy implements AutoCloseable {
   private final Backups backups; // null without a backup store
   private volatile BackupSchedule backupSchedule = BackupSchedule.none();
   private final SnapshotService snapshots; // null without a snapshot store
+  private volatile ScheduledExecutorService ownScheduler; // for snapshots when the host gave none
 
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
@@ -200,8 +201,6 @@ public final class GobletProxy implements AutoCloseable {
               errors);
     }
   }
-
-  private ScheduledExecutorService ownScheduler; // made for snapshots when the host gave none
 
   private ScheduledExecutorService snapshotScheduler() {
     if (config.scheduler().isPresent()) {

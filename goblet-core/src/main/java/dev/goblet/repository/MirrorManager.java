@@ -2,6 +2,7 @@ package dev.goblet.repository;
 
 import dev.goblet.GobletException;
 import dev.goblet.Status;
+import dev.goblet.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -65,7 +66,7 @@ public final class MirrorManager implements AutoCloseable {
     }
     for (Path leftover : leftovers) {
       log.warn("removing a half-made mirror left by a crash: {}", leftover);
-      deleteTree(leftover);
+      FileTrees.deleteTree(leftover);
     }
   }
 
@@ -273,7 +274,7 @@ public final class MirrorManager implements AutoCloseable {
       // Another process made the mirror first; use theirs.
       return false;
     } finally {
-      deleteTree(temp);
+      FileTrees.deleteTree(temp);
     }
   }
 
@@ -297,17 +298,6 @@ public final class MirrorManager implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   @Override

@@ -7,7 +7,6 @@ import com.google.gson.Strictness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +117,6 @@ record SnapshotManifest(
         throw new IOException("a snapshot manifest of " + expectedKey + " lists an invalid file");
       }
     }
-    URI.create(manifest.upstream());
     return manifest;
   }
 

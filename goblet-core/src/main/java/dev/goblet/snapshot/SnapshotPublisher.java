@@ -2,6 +2,7 @@ package dev.goblet.snapshot;
 
 import dev.goblet.SnapshotStore;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.io.FileTrees;
 import dev.goblet.repository.Mirror;
 import dev.goblet.snapshot.SnapshotManifest.FileEntry;
 import dev.goblet.snapshot.SnapshotManifest.Names;
@@ -20,7 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
@@ -131,13 +132,13 @@ final class SnapshotPublisher {
       throw new IOException("could not commit a snapshot of " + key + ": " + COMMIT_ATTEMPTS
           + " generations were taken by other replicas meanwhile");
     } finally {
-      deleteTree(staging);
+      FileTrees.deleteTree(staging);
     }
   }
 
   /** Packs loose objects, so that the packs hold every object (snapshots carry packs only). */
   private static void packLooseObjects(Mirror mirror) throws IOException {
-    GC gc = new GC((org.eclipse.jgit.internal.storage.file.FileRepository) mirror.repository());
+    GC gc = new GC((FileRepository) mirror.repository());
     if (gc.getStatistics().numberOfLooseObjects == 0) {
       return;
     }
@@ -303,17 +304,6 @@ final class SnapshotPublisher {
     } catch (IllegalArgumentException e) {
       log.warn("ignoring the stored ls-refs entry {}: {}", name, e.getMessage());
       return Optional.empty();
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

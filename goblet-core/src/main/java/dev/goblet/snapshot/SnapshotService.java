@@ -331,7 +331,11 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     return a.isAfter(b) ? a : b;
   }
 
-  /** Stops publishing; a running publish stops before its next repository. */
+  /**
+   * Stops publishing (a running publish stops before its next repository) and restoring; returns
+   * when neither writes under the cache root any more (a restore is waited for up to the restore
+   * wait).
+   */
   @Override
   public void close() {
     closed = true;
@@ -339,7 +343,17 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     if (scheduled != null) {
       scheduled.cancel(false);
     }
-    publishing.lock(); // close returns when no publish writes under the cache root
+    publishing.lock();
     publishing.unlock();
+    for (CompletableFuture<Void> restore : restoring.values()) {
+      try {
+        restore.get(restoreWait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("a restore was still running at close: {}", e.toString());
+      }
+    }
   }
 }
