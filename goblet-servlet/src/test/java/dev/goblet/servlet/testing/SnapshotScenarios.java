@@ -117,6 +117,22 @@ public abstract class SnapshotScenarios {
   }
 
   @Test
+  void concurrentFirstClonesOnAColdReplicaShareOneRestore() throws Exception {
+    Path viaA = publishedByReplicaA();
+    harness.upstream().stop();
+
+    startReplica("cache-b");
+    List<GitCli.Result> clones = harness.cloneConcurrently("owner/repo", 4, "-c",
+        "protocol.version=2");
+
+    assertThat(clones).allSatisfy(clone -> assertThat(clone.exitCode()).as(clone.stderr())
+        .isZero());
+    assertThat(harness.counterCount("snapshots.restored")).isEqualTo(1);
+    assertThat(harness.counterCount("snapshots.restore-failures")).isZero();
+    assertThat(refs(viaA)).contains(repo.resolve("main") + " refs/heads/main");
+  }
+
+  @Test
   void withTheUpstreamUpARestoredReplicaFetchesOnlyTheDelta() throws Exception {
     publishedByReplicaA();
     String newTip = repo.commit("main", "delta.txt", "one more change\n", "after the snapshot");
