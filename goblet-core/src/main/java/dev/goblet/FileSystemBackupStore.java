@@ -3,6 +3,7 @@ package dev.goblet;
 import dev.goblet.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +11,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** {@link BackupStore#filesystem(Path)}. Thread-safe (every operation is one file system call). */
-final class FileSystemBackupStore implements BackupStore {
+/** {@link BackupStore#filesystem(Path)} and {@link SnapshotStore#filesystem(Path)}. Thread-safe (every operation is one file system call). */
+final class FileSystemBackupStore implements SnapshotStore {
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_~+-][A-Za-z0-9._~+-]{0,254}");
   private static final String TEMP_SUFFIX = ".tmp";
 
@@ -61,6 +62,30 @@ final class FileSystemBackupStore implements BackupStore {
   }
 
   @Override
+  public boolean createIfAbsent(String name, Content content) throws IOException {
+    Objects.requireNonNull(content, "content");
+    Path target = resolve(name);
+    Files.createDirectories(target.getParent());
+    if (Files.exists(target)) {
+      return false;
+    }
+    Path temp =
+        Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", TEMP_SUFFIX);
+    try {
+      AtomicFiles.write(temp, "." + target.getFileName() + ".", TEMP_SUFFIX, content::writeTo);
+      try {
+        Files.createLink(target, temp); // fails, atomically, when the name exists
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+      AtomicFiles.forceDirectory(target.getParent());
+      return true;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  @Override
   public void delete(String name) throws IOException {
     Path target = resolve(name);
     if (Files.deleteIfExists(target)) {
@@ -68,8 +93,8 @@ final class FileSystemBackupStore implements BackupStore {
     }
   }
 
-  /** @return the file of a valid name, always below the root */
-  private Path resolve(String name) {
+  /** {@link SnapshotStore#checkName}. */
+  static String checkName(String name) {
     Objects.requireNonNull(name, "name");
     String[] segments = name.split("/", -1);
     for (String segment : segments) {
@@ -77,6 +102,12 @@ final class FileSystemBackupStore implements BackupStore {
         throw new IllegalArgumentException("not a valid backup object name: " + name);
       }
     }
+    return name;
+  }
+
+  /** @return the file of a valid name, always below the root */
+  private Path resolve(String name) {
+    checkName(name);
     Path path = root.resolve(name).normalize();
     if (!path.startsWith(root) || path.equals(root)) {
       throw new IllegalArgumentException("not a valid backup object name: " + name);

@@ -7,6 +7,7 @@ import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.lifecycle.WorkTracker;
 import dev.goblet.metrics.GobletMetrics;
+import dev.goblet.metrics.SnapshotMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.SmartHttpHandler;
@@ -16,6 +17,8 @@ import dev.goblet.repository.MirrorContext;
 import dev.goblet.repository.MirrorLifecycle;
 import dev.goblet.repository.MirrorManager;
 import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.repository.MirrorSeeder;
+import dev.goblet.snapshot.SnapshotService;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -73,6 +77,8 @@ public final class GobletProxy implements AutoCloseable {
   private final GobletMetrics metrics;
   private final Backups backups; // null without a backup store
   private volatile BackupSchedule backupSchedule = BackupSchedule.none();
+  private final SnapshotService snapshots; // null without a snapshot store
+  private volatile ScheduledExecutorService ownScheduler; // for snapshots when the host gave none
 
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
@@ -132,6 +138,22 @@ public final class GobletProxy implements AutoCloseable {
                         errors,
                         metrics))
             .orElse(null);
+    this.snapshots =
+        config
+            .snapshotStore()
+            .map(
+                store ->
+                    new SnapshotService(
+                        store,
+                        mirrors,
+                        lsRefsCache,
+                        config.cacheRoot(),
+                        config.clock(),
+                        config.storePublishDelay(),
+                        config.upstreamFetchTimeout(),
+                        new SnapshotMetrics(metrics.registry(), config.metricPrefix()),
+                        errors))
+            .orElse(null);
     LsRefsHandler lsRefs =
         new LsRefsHandler(
             client,
@@ -157,7 +179,8 @@ public final class GobletProxy implements AutoCloseable {
             fetch,
             errors,
             config.maxRequestBodyBytes(),
-            metrics);
+            metrics,
+            snapshots == null ? MirrorSeeder.NONE : snapshots);
   }
 
   /** @return told of repacks and evictions: counts them, and drops an evicted repository's refs */
@@ -228,6 +251,9 @@ public final class GobletProxy implements AutoCloseable {
 
   /** Starts the restore from backup and the backup schedule, when a backup store is set. */
   private void start() {
+    if (snapshots != null) {
+      snapshots.start(snapshotScheduler());
+    }
     if (backups != null) {
       backupSchedule =
           BackupSchedule.start(
@@ -239,6 +265,36 @@ public final class GobletProxy implements AutoCloseable {
               config.backupInterval(),
               errors);
     }
+  }
+
+  private ScheduledExecutorService snapshotScheduler() {
+    if (config.scheduler().isPresent()) {
+      return config.scheduler().get();
+    }
+    ownScheduler = newScheduler();
+    return ownScheduler;
+  }
+
+  /**
+   * Publishes a snapshot of every mirror fetched since its last one now (whatever the publish
+   * delay), and writes changed ls-refs entries, on the calling thread.
+   *
+   * @return the keys of the repositories whose snapshot was committed
+   * @throws IllegalStateException when no snapshot store is configured
+   */
+  public List<String> publishSnapshotsNow() {
+    if (snapshots == null) {
+      throw new IllegalStateException("no snapshot store is configured");
+    }
+    return snapshots.publishNow();
+  }
+
+  /**
+   * @return the snapshot state of every repository this replica published or restored, by key;
+   *     empty without a snapshot store
+   */
+  public Map<String, SnapshotService.Status> snapshotStatuses() {
+    return snapshots == null ? Map.of() : snapshots.statuses();
   }
 
   /** @return the configuration */
@@ -567,6 +623,12 @@ public final class GobletProxy implements AutoCloseable {
     }
     work.close();
     backupSchedule.close();
+    if (snapshots != null) {
+      snapshots.close();
+    }
+    if (ownScheduler != null) {
+      ownScheduler.shutdownNow();
+    }
     if (ownsExecutor) {
       executor.shutdown();
     }

@@ -50,6 +50,8 @@ public final class ServerConfig {
   private final int maxConcurrentPackGenerations;
   private final BackupStore backupStore;
   private final Duration backupInterval;
+  private final SnapshotStore snapshotStore;
+  private final Duration storePublishDelay;
   private final ScheduledExecutorService scheduler;
   private final long cacheMaxBytes;
 
@@ -82,6 +84,8 @@ public final class ServerConfig {
     this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
+    this.snapshotStore = b.snapshotStore;
+    this.storePublishDelay = b.storePublishDelay;
     this.scheduler = b.scheduler;
     this.cacheMaxBytes = b.cacheMaxBytes;
   }
@@ -252,6 +256,19 @@ public final class ServerConfig {
   }
 
   /**
+   * @return the fleet's shared store of mirror snapshots and ls-refs entries; empty means this
+   *     replica neither publishes nor restores snapshots
+   */
+  public Optional<SnapshotStore> snapshotStore() {
+    return Optional.ofNullable(snapshotStore);
+  }
+
+  /** @return the least time between two snapshots of one repository published by this replica */
+  public Duration storePublishDelay() {
+    return storePublishDelay;
+  }
+
+  /**
    * @return the host's scheduler for periodic work (backups); when empty and a backup store is set,
    *     the proxy runs a daemon scheduler thread of its own and stops it on {@link
    *     GobletProxy#close()}
@@ -303,6 +320,8 @@ public final class ServerConfig {
         Math.max(2, Runtime.getRuntime().availableProcessors());
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
+    private SnapshotStore snapshotStore;
+    private Duration storePublishDelay = Duration.ofMinutes(5);
     private ScheduledExecutorService scheduler;
     private long cacheMaxBytes;
 
@@ -337,6 +356,8 @@ public final class ServerConfig {
       maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
+      snapshotStore = c.snapshotStore;
+      storePublishDelay = c.storePublishDelay;
       scheduler = c.scheduler;
       cacheMaxBytes = c.cacheMaxBytes;
     }
@@ -561,6 +582,29 @@ public final class ServerConfig {
     /** Default 1 hour, as the Go original; at least one second. */
     public Builder backupInterval(Duration interval) {
       this.backupInterval = atLeastOneSecond(interval, "backupInterval");
+      return this;
+    }
+
+    /**
+     * Default: none. With a store shared by the replicas of a fleet, a request for a repository
+     * this replica has no mirror of first restores the mirror from the store's newest snapshot
+     * (then fetches only the delta, or serves offline from the shared ls-refs entry while the
+     * upstream is down); changed ls-refs entries are written to the store within seconds, and
+     * fetched mirrors are published as snapshots at most once per {@link #storePublishDelay}. Runs
+     * on the {@link #scheduler}. {@link SnapshotStore#filesystem(Path)} is built in; the {@code
+     * goblet-s3} module adds S3-compatible stores.
+     */
+    public Builder snapshotStore(SnapshotStore snapshotStore) {
+      this.snapshotStore = Objects.requireNonNull(snapshotStore, "snapshotStore");
+      return this;
+    }
+
+    /**
+     * Default 5 minutes; at least one second. A mirror fetched more often is published no more
+     * often than this (its snapshot then lags it by up to this much).
+     */
+    public Builder storePublishDelay(Duration delay) {
+      this.storePublishDelay = atLeastOneSecond(delay, "storePublishDelay");
       return this;
     }
 

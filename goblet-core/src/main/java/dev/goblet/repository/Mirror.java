@@ -112,6 +112,17 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   }
 
   /**
+   * Records in a mirror's config when its content was last fetched from the upstream (what {@link
+   * #lastUpdate()} reads); the caller saves the config.
+   *
+   * @param config a mirror's config
+   * @param time the time of the fetch
+   */
+  public static void recordLastUpdate(StoredConfig config, Instant time) {
+    config.setLong(CONFIG_SECTION, null, LAST_UPDATE, time.toEpochMilli());
+  }
+
+  /**
    * @param id an object id
    * @return whether the mirror has the object
    */
@@ -241,7 +252,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
         linkHead(head.getTarget().getName());
       }
       StoredConfig config = repo.getConfig();
-      config.setLong(CONFIG_SECTION, null, LAST_UPDATE, started.toEpochMilli());
+      recordLastUpdate(config, started);
       config.save();
       ok = true;
       operation.done(null);

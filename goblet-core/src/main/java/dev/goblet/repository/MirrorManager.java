@@ -2,6 +2,7 @@ package dev.goblet.repository;
 
 import dev.goblet.GobletException;
 import dev.goblet.Status;
+import dev.goblet.io.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -139,7 +140,7 @@ public final class MirrorManager implements AutoCloseable {
     }
     for (Path leftover : leftovers) {
       log.warn("removing a half-made mirror left by a crash: {}", leftover);
-      deleteTree(leftover);
+      FileTrees.deleteTree(leftover);
     }
   }
 
@@ -466,7 +467,7 @@ public final class MirrorManager implements AutoCloseable {
         lifecycle.cacheMaxBytes());
     if (aside[0] != null) {
       try {
-        deleteTree(aside[0]);
+        FileTrees.deleteTree(aside[0]);
       } catch (IOException | UncheckedIOException e) {
         log.warn("could not delete the evicted mirror at {}; removed at the next start", aside[0], e);
       }
@@ -514,7 +515,46 @@ public final class MirrorManager implements AutoCloseable {
     }
   }
 
+  /** Fills a newly initialised mirror directory before it is moved into place. */
+  @FunctionalInterface
+  public interface Populator {
+    /** Leaves the new mirror empty. */
+    Populator NONE = temp -> {};
+
+    /**
+     * @param temp the new bare repository, initialised, in a temporary directory beside its
+     *     final place
+     * @throws IOException when it cannot be filled; the temporary directory is then deleted
+     */
+    void populate(Path temp) throws IOException;
+  }
+
+  /**
+   * Makes the mirror of {@code upstream} from content the populator writes into a new, initialised
+   * repository, moved into place atomically; a failed populator leaves nothing behind. Used to
+   * restore a mirror from a snapshot. Does nothing when the mirror exists.
+   *
+   * @param upstream a canonical upstream URL
+   * @param populator fills the new repository (packs, refs, HEAD)
+   * @return whether the populated mirror was moved into place (false: a mirror existed, or another
+   *     process made one first)
+   * @throws IOException when the populator or the file system fails
+   * @throws IllegalArgumentException when the URL could lead outside the cache root
+   */
+  public boolean createPopulated(URI upstream, Populator populator) throws IOException {
+    Path dir = RepositoryPaths.directory(cacheRoot, upstream);
+    if (mirrors.containsKey(RepositoryPaths.key(upstream))
+        || Files.isRegularFile(dir.resolve("HEAD"))) {
+      return false;
+    }
+    return create(dir, upstream, populator);
+  }
+
   private static void create(Path dir, URI upstream) throws IOException {
+    create(dir, upstream, Populator.NONE);
+  }
+
+  private static boolean create(Path dir, URI upstream, Populator populator) throws IOException {
     Files.createDirectories(dir.getParent());
     Path temp = Files.createTempDirectory(dir.getParent(), TEMP_PREFIX);
     try {
@@ -533,15 +573,18 @@ public final class MirrorManager implements AutoCloseable {
         config.setBoolean("remote", "origin", "mirror", true);
         config.save();
       }
+      populator.populate(temp);
       try {
         Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, dir);
       }
+      return true;
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
       // Another process made the mirror first; use theirs.
+      return false;
     } finally {
-      deleteTree(temp);
+      FileTrees.deleteTree(temp);
     }
   }
 
@@ -581,17 +624,6 @@ public final class MirrorManager implements AutoCloseable {
       return url == null ? Optional.empty() : Optional.of(URI.create(url));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 

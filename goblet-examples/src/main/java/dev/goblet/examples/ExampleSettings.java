@@ -54,6 +54,9 @@ import java.util.function.Function;
  * they show in no {@code ps} output or log. The old {@code goblet.upstreamToken} (one token for
  * every upstream) is refused.
  *
+ * <p>The fleet's settings ({@code goblet.store}, {@code goblet.s3.*}, {@code
+ * goblet.storePublishDelay}) are those of {@link ExampleStoreSettings}.
+ *
  * <p>The names after the prefix are those of {@link InitParameters}, which does the parsing. The
  * listen address ({@code goblet.port}, {@code goblet.host}) belongs to the container, not to the
  * app: {@code mvn jetty:run} reads it (see the module's pom).
@@ -171,7 +174,11 @@ public final class ExampleSettings {
       builder.adminAuthorizer(
           AdminAuthorizer.bearerToken(SecretReference.read(PREFIX + ADMIN_TOKEN, admin, environment)));
     }
-    return builder;
+    try {
+      return ExampleStoreSettings.apply(this::get).apply(builder);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid Goblet setting: " + e.getMessage(), e);
+    }
   }
 
   /** @return each listed upstream's bearer token, read now from its variable or file */
@@ -214,7 +221,9 @@ public final class ExampleSettings {
   /** @return the settings in effect as {@code goblet.name=value} pairs; secrets are references */
   public String describe() {
     List<String> pairs = new ArrayList<>();
-    for (String name : InitParameters.NAMES) {
+    List<String> names = new ArrayList<>(InitParameters.NAMES);
+    names.addAll(ExampleStoreSettings.NAMES);
+    for (String name : names) {
       String value = get(name);
       if (value != null) {
         pairs.add(PREFIX + name + "=" + value);

@@ -79,6 +79,13 @@ public final class ExampleWebApp implements ServletContextListener {
     proxy = null;
     if (stopping != null) {
       stopping.close();
+      if (stopping.config().snapshotStore().orElse(null) instanceof AutoCloseable store) {
+        try {
+          store.close(); // the S3 store's client, made from the settings
+        } catch (Exception e) {
+          log.warn("closing the snapshot store failed", e);
+        }
+      }
       log.info("Goblet example app stopped");
     }
   }

@@ -17,6 +17,7 @@ import dev.goblet.Status;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.cache.RefListing;
 import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.snapshot.SnapshotService;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -55,6 +56,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /upstream}: whether the upstream is switched on and available
  *   <li>{@code PUT /upstream} with {@code {"enabled": true|false}}: switches it on or off
  *   <li>{@code POST /backup}: runs a backup now (when a backup store is configured)
+ *   <li>{@code GET /snapshots}: the snapshot state of each repository this replica published or
+ *       restored (generation, mirror update, last published time), with a snapshot store
+ *   <li>{@code POST /snapshots}: publishes the snapshots of mirrors changed since their last one
  * </ul>
  *
  * <p>{@code /-/} separates a key from an action; no key contains it, since no key segment starts
@@ -163,6 +167,9 @@ public class GobletAdminServlet extends HttpServlet {
     } else if (path.equals("/backup")) {
       requireMethod(response, method, "POST");
       backup(response);
+    } else if (path.equals("/snapshots")) {
+      requireMethod(response, method, "GET", "POST");
+      snapshots(response, method.equals("POST"));
     } else {
       throw new Refusal(404, "no such admin resource; see the admin API routes");
     }
@@ -300,6 +307,31 @@ public class GobletAdminServlet extends HttpServlet {
     }
     log.info("admin: backup requested");
     JsonResponses.send(response, 200, toJson(proxy.backupNow()));
+  }
+
+  private void snapshots(HttpServletResponse response, boolean publish)
+      throws IOException, Refusal {
+    if (proxy.config().snapshotStore().isEmpty()) {
+      throw new Refusal(409, "no snapshot store is configured on this proxy");
+    }
+    JsonObject body = new JsonObject();
+    if (publish) {
+      log.info("admin: snapshot publishing requested");
+      JsonArray published = new JsonArray();
+      proxy.publishSnapshotsNow().forEach(published::add);
+      body.add("published", published);
+    }
+    JsonArray repositories = new JsonArray();
+    for (SnapshotService.Status status : proxy.snapshotStatuses().values()) {
+      JsonObject json = new JsonObject();
+      json.addProperty("key", status.key());
+      json.addProperty("generation", status.generation());
+      json.addProperty("mirror_update", status.mirrorUpdate().toString());
+      status.lastPublished().ifPresent(t -> json.addProperty("last_published", t.toString()));
+      repositories.add(json);
+    }
+    body.add("repositories", repositories);
+    JsonResponses.send(response, 200, body);
   }
 
   private ManagedRepository knownRepository(String key) throws IOException, Refusal {

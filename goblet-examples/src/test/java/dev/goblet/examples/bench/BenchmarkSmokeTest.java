@@ -19,6 +19,7 @@ class BenchmarkSmokeTest {
         .contains("warm `git clone --bare`")
         .contains("concurrent cold clones")
         .contains("upstream hanging")
-        .contains("concurrent warm clones");
+        .contains("concurrent warm clones")
+        .contains("mirror restored from the snapshot store");
   }
 }

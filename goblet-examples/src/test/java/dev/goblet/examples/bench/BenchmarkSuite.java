@@ -110,6 +110,8 @@ final class BenchmarkSuite {
     }
     coldBurst();
     outage();
+    rows.addAll(new SnapshotRestoreBench(git, work, upstream.baseUrl())
+        .run(Math.min(3, scale.cloneRuns())));
     upstream.close();
     return rows;
   }
@@ -379,7 +381,7 @@ final class BenchmarkSuite {
     return "n/a";
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

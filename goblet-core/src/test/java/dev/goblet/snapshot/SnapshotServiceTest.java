@@ -1,0 +1,161 @@
+package dev.goblet.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.goblet.ErrorReporter;
+import dev.goblet.OperationLogger;
+import dev.goblet.SnapshotStore;
+import dev.goblet.UpstreamCredentials;
+import dev.goblet.cache.LsRefsArgs;
+import dev.goblet.cache.LsRefsCache;
+import dev.goblet.repository.Mirror;
+import dev.goblet.repository.MirrorContext;
+import dev.goblet.repository.MirrorManager;
+import dev.goblet.snapshot.SnapshotManifest.Names;
+import dev.goblet.testing.FakeClock;
+import dev.goblet.testing.GitCli;
+import dev.goblet.testing.GitUpstreamServer;
+import dev.goblet.testing.UpstreamRepo;
+import dev.goblet.upstream.UpstreamClient;
+import dev.goblet.upstream.UpstreamGate;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Publishing: the debounce per repository, ls-refs write-through, garbage collection. */
+class SnapshotServiceTest {
+  private static final Duration DELAY = Duration.ofMinutes(5);
+
+  @TempDir Path tmp;
+  private final FakeClock clock = FakeClock.at(Instant.parse("2026-12-01T10:00:00Z"));
+  private final List<String> events = new ArrayList<>();
+  private GitUpstreamServer upstream;
+  private UpstreamRepo repo;
+  private ExecutorService executor;
+  private MirrorManager mirrors;
+  private LsRefsCache cache;
+  private SnapshotStore store;
+  private SnapshotService service;
+  private URI url;
+  private String key;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    GitCli git = GitCli.create(Files.createDirectories(tmp.resolve("home")));
+    upstream = GitUpstreamServer.start(Files.createDirectories(tmp.resolve("upstream")));
+    repo = UpstreamRepo.create(git, tmp.resolve("upstream"), "owner/repo");
+    repo.commit("main", "a.txt", "a\n", "first");
+    executor = Executors.newFixedThreadPool(2);
+    UpstreamGate gate = new UpstreamGate(true, clock, Duration.ofSeconds(30));
+    mirrors = new MirrorManager(tmp.resolve("cache"), new MirrorContext(executor, clock,
+        new UpstreamClient(UpstreamCredentials.NONE, Duration.ofSeconds(5), Duration.ofSeconds(30)),
+        gate, OperationLogger.NONE, Duration.ofSeconds(60), MirrorContext.FetchListener.NONE, () -> false));
+    cache = new LsRefsCache(tmp.resolve("ls-refs"), clock, 100);
+    store = SnapshotStore.filesystem(tmp.resolve("store"));
+    service = new SnapshotService(store, mirrors, cache, tmp.resolve("cache"), clock, DELAY,
+        Duration.ofSeconds(60), new SnapshotListener() {
+          @Override
+          public void published(String k, long bytes, Duration took) {
+            events.add("published " + k);
+          }
+
+          @Override
+          public void lsRefsWritten(String k) {
+            events.add("ls-refs " + k);
+          }
+        }, ErrorReporter.NONE);
+    url = upstream.repoUrl("owner/repo");
+    key = mirrors.open(url).key();
+  }
+
+  @AfterEach
+  void tearDown() {
+    service.close();
+    mirrors.close();
+    executor.shutdownNow();
+    upstream.close();
+  }
+
+  private void fetch() throws Exception {
+    mirrors.open(url).fetchUpstream().get(60, TimeUnit.SECONDS);
+  }
+
+  private long newestGeneration() throws Exception {
+    return SnapshotReader.newestReadable(store, key).orElseThrow().generation();
+  }
+
+  @Test
+  void aRepositoryIsPublishedAtMostOncePerDelay() throws Exception {
+    fetch();
+    assertThat(service.publishDue()).containsExactly(key);
+    assertThat(service.publishDue()).isEmpty(); // nothing new
+
+    repo.commit("main", "b.txt", "b\n", "second");
+    clock.advance(Duration.ofMinutes(1));
+    fetch();
+    assertThat(service.publishDue()).as("changed, but within the delay").isEmpty();
+    assertThat(newestGeneration()).isEqualTo(1);
+
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(service.publishDue()).containsExactly(key);
+    SnapshotManifest newest = SnapshotReader.newestReadable(store, key).orElseThrow();
+    assertThat(newest.generation()).isEqualTo(2);
+    assertThat(newest.files().get(0).path()).isEqualTo("packed-refs");
+    assertThat(Files.readString(
+            tmp.resolve("store").resolve(Names.object(key, newest.files().get(0).sha256()))))
+        .contains(repo.resolve("main") + " refs/heads/main");
+    assertThat(service.statuses().get(key).lastPublished()).hasValue(clock.instant());
+    assertThat(events).containsExactly("published " + key, "published " + key);
+  }
+
+  @Test
+  void changedLsRefsEntriesAreWrittenThroughOnce() throws Exception {
+    cache.put(key, url, LsRefsArgs.parse(List.of()),
+        List.of(repo.resolve("main") + " refs/heads/main"));
+    service.publishDue();
+    service.publishDue();
+    assertThat(events).containsExactly("ls-refs " + key);
+    assertThat(SnapshotPublisher.readLsRefs(store, Names.lsRefs(key), key)).get()
+        .extracting(LsRefsCache.Entry::repoKey).isEqualTo(key);
+
+    clock.advance(Duration.ofSeconds(10));
+    cache.put(key, url, LsRefsArgs.parse(List.of()),
+        List.of(repo.resolve("main") + " refs/heads/main"));
+    service.publishDue();
+    assertThat(events).containsExactly("ls-refs " + key, "ls-refs " + key);
+  }
+
+  @Test
+  void oldGenerationsAndTheFilesOnlyTheyListAreCollected() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      repo.commit("main", "f" + i, "change " + i + "\n", "change " + i);
+      clock.advance(DELAY);
+      fetch();
+      Mirror mirror = mirrors.open(url);
+      assertThat(mirror.lastUpdate()).hasValue(clock.instant());
+      assertThat(service.publishNow()).containsExactly(key);
+    }
+    List<String> manifests = SnapshotReader.manifestsNewestFirst(store, key);
+    assertThat(manifests).hasSize(SnapshotPublisher.KEPT_GENERATIONS);
+    assertThat(Names.generation(manifests.get(0))).isEqualTo(5);
+    Set<String> listed = new HashSet<>();
+    for (String manifest : manifests) {
+      SnapshotReader.read(store, manifest, key).files()
+          .forEach(f -> listed.add(Names.object(key, f.sha256())));
+    }
+    assertThat(new HashSet<>(store.list(Names.objects(key)))).isEqualTo(listed);
+  }
+}

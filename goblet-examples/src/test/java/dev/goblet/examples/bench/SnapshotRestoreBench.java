@@ -1,0 +1,108 @@
+package dev.goblet.examples.bench;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.goblet.GobletProxy;
+import dev.goblet.ServerConfig;
+import dev.goblet.SnapshotStore;
+import dev.goblet.servlet.GobletServlet;
+import dev.goblet.servlet.testing.JettyServer;
+import dev.goblet.testing.GitCli;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cold replica's first clone of the big repository: with its mirror restored from a snapshot in
+ * the store (a directory on this machine's disk) versus fetched from the upstream, interleaved.
+ * Wall time is the {@code git clone --bare} as the client sees it; proxy CPU is this JVM's process
+ * CPU time over the clone (the proxy, plus the upstream's small in-process HTTP bridge; {@code git
+ * http-backend} and the client are other processes).
+ */
+final class SnapshotRestoreBench {
+  private final GitCli git;
+  private final Path work;
+  private final String upstreamBase;
+
+  SnapshotRestoreBench(GitCli git, Path work, String upstreamBase) {
+    this.git = git;
+    this.work = work;
+    this.upstreamBase = upstreamBase;
+  }
+
+  /** A clone's cost: wall and process CPU nanoseconds. */
+  private record Cost(long wallNanos, long cpuNanos) {}
+
+  List<BenchmarkSuite.Row> run(int runs) throws Exception {
+    SnapshotStore store = SnapshotStore.filesystem(work.resolve("snapshot-store"));
+    URI big = URI.create(upstreamBase + "/bench/big");
+    try (GobletProxy publisher = GobletProxy.create(config(work.resolve("cache-publisher"))
+        .snapshotStore(store).build())) {
+      publisher.openRepository(big).fetchUpstream().get(30, TimeUnit.MINUTES);
+      publisher.publishSnapshotsNow();
+    }
+    long[] restoredWall = new long[runs];
+    long[] restoredCpu = new long[runs];
+    long[] fetchedWall = new long[runs];
+    long[] fetchedCpu = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      Cost restored = coldClone(config(work.resolve("cold-restore")).snapshotStore(store));
+      restoredWall[i] = restored.wallNanos();
+      restoredCpu[i] = restored.cpuNanos();
+      Cost fetched = coldClone(config(work.resolve("cold-fetch")));
+      fetchedWall[i] = fetched.wallNanos();
+      fetchedCpu[i] = fetched.cpuNanos();
+    }
+    Duration rw = Samples.of(restoredWall).median();
+    Duration fw = Samples.of(fetchedWall).median();
+    Duration rc = Samples.of(restoredCpu).median();
+    Duration fc = Samples.of(fetchedCpu).median();
+    return List.of(
+        new BenchmarkSuite.Row("a cold replica's first `git clone --bare` of the big repository,"
+                + " wall time: mirror restored from the snapshot store; fetched from the upstream"
+                + " (median of " + runs + ")",
+            Samples.millis(rw) + "; " + Samples.millis(fw), "-", times(fw, rw), "restore >= 5x"),
+        new BenchmarkSuite.Row("the same clones, proxy process CPU: restored; fetched",
+            Samples.millis(rc) + "; " + Samples.millis(fc), "-", times(fc, rc), "restore >= 5x"));
+  }
+
+  private static String times(Duration slow, Duration fast) {
+    return String.format(Locale.ROOT, "%.1fx", slow.toNanos() / (double) fast.toNanos());
+  }
+
+  private ServerConfig.Builder config(Path cacheRoot) {
+    return ServerConfig.builder()
+        .cacheRoot(cacheRoot)
+        .allowedUpstreams(upstreamBase)
+        .metricRegistry(new MetricRegistry());
+  }
+
+  private Cost coldClone(ServerConfig.Builder config) throws Exception {
+    Path cacheRoot = config.build().cacheRoot();
+    Path dir = work.resolve("clones").resolve("cold");
+    Cost cost;
+    GobletProxy proxy = GobletProxy.create(config.build());
+    try (JettyServer jetty = JettyServer.start(Map.of("/*", new GobletServlet(proxy)))) {
+      String url = jetty.baseUrl() + "/" + upstreamBase.substring("http://".length())
+          + "/bench/big";
+      long cpu = processCpuNanos();
+      long start = System.nanoTime();
+      git.runOk(work, "clone", "--bare", "-q", url, dir.toString());
+      cost = new Cost(System.nanoTime() - start, processCpuNanos() - cpu);
+    } finally {
+      proxy.close();
+    }
+    BenchmarkSuite.deleteTree(dir);
+    BenchmarkSuite.deleteTree(cacheRoot);
+    return cost;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+}
