@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.RepositoryStatus;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.Http;
@@ -52,7 +53,8 @@ class DiskBudgetTest extends HarnessTestBase {
     long budget = one * 7 / 2;
 
     harness.mount("/admin/*", GobletAdminServlet::new);
-    harness.startProxy(b -> b.cacheMaxBytes(budget));
+    harness.startProxy(
+        b -> b.cacheMaxBytes(budget).adminAuthorizer(AdminAuthorizer.ALLOW_ALL));
     Path cacheRoot = harness.config().cacheRoot();
     long base = fetchCommands(); // the harness's registry outlives each proxy
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("c0").toString());

@@ -2,6 +2,7 @@ package dev.goblet.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.BackupStore;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.Http;
@@ -32,7 +33,9 @@ class MirrorListingTest extends HarnessTestBase {
   @Test
   void listingAdminAndBackupsNeverFailWhileMirrorsChange() throws Exception {
     harness.mount("/admin/*", GobletAdminServlet::new);
-    harness.startProxy(b -> b.backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
+    harness.startProxy(
+        b -> b.backupStore(BackupStore.filesystem(tmp.resolve("backups")))
+            .adminAuthorizer(AdminAuthorizer.ALLOW_ALL));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
     List<UpstreamRepo> repos = new ArrayList<>();
     List<Path> clones = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.goblet.AdminAuthorizer;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.SnapshotStore;
 import dev.goblet.servlet.testing.Http;
@@ -34,6 +35,7 @@ class SnapshotAdminTest extends HarnessTestBase {
   @Test
   void publishesOnRequestAndListsWhatWasPublished() throws Exception {
     harness.startProxy(b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
+        .adminAuthorizer(AdminAuthorizer.bearerToken(TOKEN))
         .snapshotStore(SnapshotStore.filesystem(tmp.resolve("store"))));
     git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("c").toString());
 
@@ -59,7 +61,8 @@ class SnapshotAdminTest extends HarnessTestBase {
 
   @Test
   void withoutAStoreTheRoutesAnswerConflict() throws Exception {
-    harness.startProxy(b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN)));
+    harness.startProxy(b -> b.requestAuthorizer(RequestAuthorizer.bearerToken(TOKEN))
+        .adminAuthorizer(AdminAuthorizer.bearerToken(TOKEN)));
     HttpResponse<String> response = admin("GET");
     assertThat(response.statusCode()).isEqualTo(409);
     assertThat(response.body()).contains("no snapshot store");
