@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.concurrent.ProxyExecutors;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
@@ -28,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class GobletProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GobletProxy.class);
 
+  /** The pack cache's spool directory below the cache root. */
+  static final String PACK_CACHE_DIR = ".pack-cache";
+
   private final ServerConfig config;
   private final CacheRootLock cacheRootLock;
   private final ExecutorService executor;
@@ -58,6 +60,8 @@ public final class GobletProxy implements AutoCloseable {
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
   private final SmartHttpHandler handler;
+  private final ProxyExecutors ownedExecutors;
+  private final FetchHandler fetch;
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
@@ -69,6 +73,7 @@ public final class GobletProxy implements AutoCloseable {
     this.cacheRootLock = cacheRootLock;
     this.ownsExecutor = config.executor().isEmpty();
     this.executor = config.executor().orElseGet(GobletProxy::newExecutor);
+    this.ownedExecutors = new ProxyExecutors(config.maxConcurrentPackGenerations());
     this.errors = GuardedHooks.errors(config.errorReporter());
     this.requests = GuardedHooks.requests(config.requestLogger());
     this.gate = new UpstreamGate(config.upstreamEnabled(), config.clock(), config.upstreamCooldown());
@@ -126,11 +131,16 @@ public final class GobletProxy implements AutoCloseable {
             new LsRefsHandler.OfflinePolicy(
                 config.offlineMode(), config.lsRefsCacheTtl(), config.lsRefsMaxStaleness()),
             metrics);
-    FetchHandler fetch =
+    this.fetch =
         new FetchHandler(
             gate,
             config.upstreamFetchTimeout(),
-            config.maxConcurrentPackGenerations(),
+            new FetchHandler.Packs(
+                config.cacheRoot().resolve(PACK_CACHE_DIR),
+                config.packCacheEnabled(),
+                config.packCacheMaxAge(),
+                config.packCacheMaxBytes(),
+                ownedExecutors.packGenerations()),
             metrics);
     this.handler =
         new SmartHttpHandler(
@@ -444,6 +454,8 @@ public final class GobletProxy implements AutoCloseable {
     if (ownsExecutor) {
       executor.shutdownNow();
     }
+    ownedExecutors.close();
+    fetch.close();
     mirrors.close();
     try {
       cacheRootLock.close();
@@ -455,19 +467,11 @@ public final class GobletProxy implements AutoCloseable {
   private static ExecutorService newExecutor() {
     return Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-        daemonThreads("goblet-background-"));
+        ProxyExecutors.daemonThreads("goblet-background-"));
   }
 
   private static ScheduledExecutorService newScheduler() {
-    return Executors.newSingleThreadScheduledExecutor(daemonThreads("goblet-scheduler-"));
-  }
-
-  private static ThreadFactory daemonThreads(String namePrefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, namePrefix + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
+    return Executors.newSingleThreadScheduledExecutor(
+        ProxyExecutors.daemonThreads("goblet-scheduler-"));
   }
 }

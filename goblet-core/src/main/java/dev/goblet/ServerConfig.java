@@ -45,6 +45,9 @@ public final class ServerConfig {
   private final Duration lsRefsMaxStaleness;
   private final int lsRefsCacheMaxRepositories;
   private final int maxConcurrentPackGenerations;
+  private final boolean packCacheEnabled;
+  private final Duration packCacheMaxAge;
+  private final long packCacheMaxBytes;
   private final BackupStore backupStore;
   private final Duration backupInterval;
   private final ScheduledExecutorService scheduler;
@@ -73,6 +76,9 @@ public final class ServerConfig {
     this.lsRefsMaxStaleness = b.lsRefsMaxStaleness;
     this.lsRefsCacheMaxRepositories = b.lsRefsCacheMaxRepositories;
     this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
+    this.packCacheEnabled = b.packCacheEnabled;
+    this.packCacheMaxAge = b.packCacheMaxAge;
+    this.packCacheMaxBytes = b.packCacheMaxBytes;
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
     this.scheduler = b.scheduler;
@@ -209,6 +215,21 @@ public final class ServerConfig {
     return maxConcurrentPackGenerations;
   }
 
+  /** @return whether identical fetches share one pack generation (the pack cache) */
+  public boolean packCacheEnabled() {
+    return packCacheEnabled;
+  }
+
+  /** @return how long a cached pack is served after its generation started */
+  public Duration packCacheMaxAge() {
+    return packCacheMaxAge;
+  }
+
+  /** @return the byte budget of the pack cache's spool files */
+  public long packCacheMaxBytes() {
+    return packCacheMaxBytes;
+  }
+
   /**
    * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
    *     empty means no backups
@@ -261,6 +282,9 @@ public final class ServerConfig {
     private int lsRefsCacheMaxRepositories = 10_000;
     private int maxConcurrentPackGenerations =
         Math.max(2, Runtime.getRuntime().availableProcessors());
+    private boolean packCacheEnabled = true;
+    private Duration packCacheMaxAge = Duration.ofMinutes(5);
+    private long packCacheMaxBytes = 1L << 30;
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
     private ScheduledExecutorService scheduler;
@@ -291,6 +315,9 @@ public final class ServerConfig {
       lsRefsMaxStaleness = c.lsRefsMaxStaleness;
       lsRefsCacheMaxRepositories = c.lsRefsCacheMaxRepositories;
       maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
+      packCacheEnabled = c.packCacheEnabled;
+      packCacheMaxAge = c.packCacheMaxAge;
+      packCacheMaxBytes = c.packCacheMaxBytes;
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
       scheduler = c.scheduler;
@@ -465,6 +492,36 @@ public final class ServerConfig {
         throw new IllegalArgumentException("maxConcurrentPackGenerations must be >= 1: " + max);
       }
       this.maxConcurrentPackGenerations = max;
+      return this;
+    }
+
+    /**
+     * Default on. With the pack cache, identical fetches (same mirror refs, wants, haves,
+     * shallow/deepen, filter and capabilities) share one pack generation and stream its spool
+     * file under {@code <cacheRoot>/.pack-cache}, even while it is still being written. Off, every
+     * fetch generates its own pack; either way the pack is generated under {@link
+     * #maxConcurrentPackGenerations} and streamed to the client outside it.
+     */
+    public Builder packCacheEnabled(boolean enabled) {
+      this.packCacheEnabled = enabled;
+      return this;
+    }
+
+    /** Default 5 minutes (as Gitaly's {@code max_age}). */
+    public Builder packCacheMaxAge(Duration maxAge) {
+      this.packCacheMaxAge = positive(maxAge, "packCacheMaxAge");
+      return this;
+    }
+
+    /**
+     * Default 1 GiB: the oldest finished entries are evicted beyond it. Files being read when
+     * evicted count until their last reader ends.
+     */
+    public Builder packCacheMaxBytes(long maxBytes) {
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("packCacheMaxBytes must be >= 1: " + maxBytes);
+      }
+      this.packCacheMaxBytes = maxBytes;
       return this;
     }
 

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.errors.PackProtocolException;
@@ -34,7 +35,7 @@ import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
  * shares the mirror's upstream fetch and waits for it to end — no polling. {@code deepen-relative},
  * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
-public final class FetchHandler {
+public final class FetchHandler implements AutoCloseable {
   /** Told how a fetch was served; must be fast and not throw. */
   public interface Listener {
     /** Records nothing. */
@@ -45,27 +46,57 @@ public final class FetchHandler {
      * @param waited how long the request waited for upstream fetches
      */
     default void served(boolean servedLocally, Duration waited) {}
+
+    /**
+     * @param shared whether the answer came from the pack cache (another request generated it)
+     */
+    default void packAnswered(boolean shared) {}
   }
+
+  /**
+   * Where and how upload-pack answers are spooled (see the pack cache in the README).
+   *
+   * @param spoolDir the directory of the spool files, under the cache root
+   * @param cacheEnabled whether identical requests share one generation and its file
+   * @param maxAge how long a cached answer is served after its generation started
+   * @param maxBytes the byte budget of the spool files
+   * @param generators runs the generations; its thread count is the CPU ration for packs
+   */
+  public record Packs(
+      Path spoolDir, boolean cacheEnabled, Duration maxAge, long maxBytes, Executor generators) {}
+
+  /** How often a reader waiting for pack bytes wakes up to check on the generation. */
+  private static final Duration WAIT_SLICE = Duration.ofSeconds(1);
 
   /** The pkt-line UploadPack ends a negotiation round without common commits with. */
   private static final byte[] NAK = "0008NAK\n".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamGate gate;
   private final Duration waitLimit;
-  private final Semaphore packSlots;
+  private final PackCache packs;
   private final Listener listener;
 
   /**
    * @param gate the upstream switch and breakers
-   * @param waitLimit the longest a request waits for one upstream fetch
-   * @param maxConcurrentPacks how many packs may be generated at once
+   * @param waitLimit the longest a request waits for one upstream fetch, and for its pack
+   *     generation to start
+   * @param packs where answers are spooled and generated
    * @param listener told how each fetch was served
+   * @throws IOException when the spool directory cannot be made
    */
-  public FetchHandler(
-      UpstreamGate gate, Duration waitLimit, int maxConcurrentPacks, Listener listener) {
+  public FetchHandler(UpstreamGate gate, Duration waitLimit, Packs packs, Listener listener)
+      throws IOException {
     this.gate = gate;
     this.waitLimit = waitLimit;
-    this.packSlots = new Semaphore(maxConcurrentPacks, true);
+    this.packs =
+        new PackCache(
+            packs.spoolDir(),
+            packs.cacheEnabled(),
+            packs.maxAge(),
+            packs.maxBytes(),
+            packs.generators(),
+            waitLimit,
+            System::nanoTime);
     this.listener = listener;
   }
 
@@ -215,14 +246,28 @@ public final class FetchHandler {
   }
 
   /**
-   * Runs JGit's UploadPack on the mirror for one stateless request. Any want is accepted (the
-   * upstream advertised it, or the client named an object the mirror has); for v0 the mirror's refs
-   * stand in for the advertisement the client saw, so that {@code include-tag} finds the tags.
+   * Answers one stateless request with UploadPack's bytes from the pack cache: generated on the
+   * pack-generation executor (the CPU ration), streamed to the client on this thread, outside it.
    */
   private void uploadPack(
       Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
       throws GobletException, IOException {
-    acquirePackSlot();
+    String key = PackKey.of(mirror.key(), mirror.refsVersion(), v0, protocolParameters, request);
+    try (PackCache.Reader reader =
+        packs.open(key, spool -> runUploadPack(mirror, request, protocolParameters, spool, v0))) {
+      listener.packAnswered(reader.shared());
+      reader.transferTo(out, PackCache.Waiting.NONE, WAIT_SLICE);
+    }
+  }
+
+  /**
+   * Runs JGit's UploadPack on the mirror for one stateless request. Any want is accepted (the
+   * upstream advertised it, or the client named an object the mirror has); for v0 the mirror's refs
+   * stand in for the advertisement the client saw, so that {@code include-tag} finds the tags.
+   */
+  private static void runUploadPack(
+      Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
+      throws GobletException, IOException {
     try {
       UploadPack uploadPack = new UploadPack(mirror.repository());
       uploadPack.setBiDirectionalPipe(false);
@@ -241,8 +286,6 @@ public final class FetchHandler {
         throw new AnsweredException(Status.BAD_REQUEST, cause.getMessage(), e);
       }
       throw new AnsweredException(Status.INTERNAL, "upload-pack failed on the mirror", e);
-    } finally {
-      packSlots.release();
     }
   }
 
@@ -279,18 +322,6 @@ public final class FetchHandler {
     }
   }
 
-  private void acquirePackSlot() throws GobletException {
-    try {
-      if (!packSlots.tryAcquire(waitLimit.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new GobletException(
-            Status.UNAVAILABLE, "the proxy is busy generating packs; try again shortly");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for a pack slot", e);
-    }
-  }
-
   /**
    * @param command a fetch command
    * @return its wanted object ids
@@ -300,5 +331,11 @@ public final class FetchHandler {
   public static List<ObjectId> wants(Command command) throws GobletException {
     FetchArguments.check(command);
     return WireValues.objectIds(command.argumentValues("want "), "want");
+  }
+
+  /** Stops sharing cached answers; spool files still being read go when their readers close. */
+  @Override
+  public void close() {
+    packs.close();
   }
 }

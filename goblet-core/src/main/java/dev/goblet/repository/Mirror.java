@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
@@ -53,12 +54,16 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   private static final String LAST_UPDATE = "lastUpdate";
   private static final int MAX_PACKS_BEFORE_REPACK = 16;
 
+  /** Hands out refs versions unique within the process, across every mirror ever opened. */
+  private static final AtomicLong REFS_VERSIONS = new AtomicLong();
+
   private final URI upstream;
   private final String key;
   private final Path dir;
   private final FileRepository repo;
   private final MirrorContext context;
   private final FetchCoordinator fetches;
+  private volatile long refsVersion = REFS_VERSIONS.incrementAndGet();
 
   Mirror(URI upstream, String key, Path dir, FileRepository repo, MirrorContext context) {
     this.upstream = upstream;
@@ -83,6 +88,15 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   /** @return the cache key, {@code <host>[_<port>]/<path>} */
   public String key() {
     return key;
+  }
+
+  /**
+   * @return a number that changes whenever the mirror's refs may have changed (after every
+   *     upstream fetch and restore), unique within the process: answers that depend on the refs
+   *     may be shared while it stays the same
+   */
+  public long refsVersion() {
+    return refsVersion;
   }
 
   /** @return the open repository; callers must not close it */
@@ -202,6 +216,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       operation.done(e);
       throw e;
     } finally {
+      refsVersion = REFS_VERSIONS.incrementAndGet();
       context.fetchListener().fetchDone(ok, Duration.ofNanos(System.nanoTime() - startNanos));
     }
   }
@@ -313,6 +328,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
           .call();
     } catch (GitAPIException e) {
       throw new IOException("cannot recover mirror " + key + " from bundle " + bundle, e);
+    } finally {
+      refsVersion = REFS_VERSIONS.incrementAndGet();
     }
   }
 
