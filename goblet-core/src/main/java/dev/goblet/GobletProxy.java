@@ -55,7 +55,6 @@ public final class GobletProxy implements AutoCloseable {
   private final ServerConfig config;
   private final CacheRootLock cacheRootLock;
   private final ExecutorService executor;
-  private final boolean ownsExecutor;
   private final UpstreamGate gate;
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
@@ -71,9 +70,12 @@ public final class GobletProxy implements AutoCloseable {
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
     this.cacheRootLock = cacheRootLock;
-    this.ownsExecutor = config.executor().isEmpty();
-    this.executor = config.executor().orElseGet(GobletProxy::newExecutor);
-    this.ownedExecutors = new ProxyExecutors(config.maxConcurrentPackGenerations());
+    this.ownedExecutors =
+        new ProxyExecutors(
+            config.maxConcurrentPackGenerations(),
+            config.maxConcurrentFetchesPerUpstream(),
+            config.maxQueuedFetchesPerUpstream());
+    this.executor = config.executor().orElseGet(ownedExecutors::background);
     this.errors = GuardedHooks.errors(config.errorReporter());
     this.requests = GuardedHooks.requests(config.requestLogger());
     this.gate = new UpstreamGate(config.upstreamEnabled(), config.clock(), config.upstreamCooldown());
@@ -97,12 +99,14 @@ public final class GobletProxy implements AutoCloseable {
         new MirrorManager(
             config.cacheRoot(),
             new MirrorContext(
-                executor,
+                ownedExecutors.upstreamFetches(),
                 config.clock(),
                 client,
                 gate,
                 operations,
                 config.upstreamFetchTimeout(),
+                config.upstreamFetchStallWindow(),
+                ownedExecutors.ticks(),
                 metrics));
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
@@ -451,10 +455,7 @@ public final class GobletProxy implements AutoCloseable {
   @Override
   public void close() {
     backupSchedule.close();
-    if (ownsExecutor) {
-      executor.shutdownNow();
-    }
-    ownedExecutors.close();
+    ownedExecutors.close(); // the proxy's own pools, the background one too unless the host's
     fetch.close();
     mirrors.close();
     try {
@@ -462,12 +463,6 @@ public final class GobletProxy implements AutoCloseable {
     } catch (IOException e) {
       log.warn("could not release the lock on {}", config.cacheRoot(), e);
     }
-  }
-
-  private static ExecutorService newExecutor() {
-    return Executors.newFixedThreadPool(
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-        ProxyExecutors.daemonThreads("goblet-background-"));
   }
 
   private static ScheduledExecutorService newScheduler() {

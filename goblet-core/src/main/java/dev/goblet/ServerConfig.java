@@ -48,6 +48,9 @@ public final class ServerConfig {
   private final boolean packCacheEnabled;
   private final Duration packCacheMaxAge;
   private final long packCacheMaxBytes;
+  private final int maxConcurrentFetchesPerUpstream;
+  private final int maxQueuedFetchesPerUpstream;
+  private final Duration upstreamFetchStallWindow;
   private final BackupStore backupStore;
   private final Duration backupInterval;
   private final ScheduledExecutorService scheduler;
@@ -79,6 +82,9 @@ public final class ServerConfig {
     this.packCacheEnabled = b.packCacheEnabled;
     this.packCacheMaxAge = b.packCacheMaxAge;
     this.packCacheMaxBytes = b.packCacheMaxBytes;
+    this.maxConcurrentFetchesPerUpstream = b.maxConcurrentFetchesPerUpstream;
+    this.maxQueuedFetchesPerUpstream = b.maxQueuedFetchesPerUpstream;
+    this.upstreamFetchStallWindow = b.upstreamFetchStallWindow;
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
     this.scheduler = b.scheduler;
@@ -130,8 +136,10 @@ public final class ServerConfig {
   }
 
   /**
-   * @return the host's executor for background work (upstream fetches, cache writes); when empty
-   *     the proxy runs its own and stops it on {@link GobletProxy#close()}
+   * @return the host's executor for background work (mirror-vs-upstream comparisons, listing
+   *     refreshes, the restore at start); when empty the proxy runs its own, bounded, and stops it
+   *     on {@link GobletProxy#close()}. Upstream fetches and pack generations always run on the
+   *     proxy's own bounded pools.
    */
   public Optional<ExecutorService> executor() {
     return Optional.ofNullable(executor);
@@ -230,6 +238,21 @@ public final class ServerConfig {
     return packCacheMaxBytes;
   }
 
+  /** @return how many mirror fetches run at once against one upstream server */
+  public int maxConcurrentFetchesPerUpstream() {
+    return maxConcurrentFetchesPerUpstream;
+  }
+
+  /** @return how many more mirror fetches may wait for one upstream server */
+  public int maxQueuedFetchesPerUpstream() {
+    return maxQueuedFetchesPerUpstream;
+  }
+
+  /** @return how long a mirror fetch may receive under 1 KiB before it is cancelled as stalled */
+  public Duration upstreamFetchStallWindow() {
+    return upstreamFetchStallWindow;
+  }
+
   /**
    * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
    *     empty means no backups
@@ -285,6 +308,9 @@ public final class ServerConfig {
     private boolean packCacheEnabled = true;
     private Duration packCacheMaxAge = Duration.ofMinutes(5);
     private long packCacheMaxBytes = 1L << 30;
+    private int maxConcurrentFetchesPerUpstream = 4;
+    private int maxQueuedFetchesPerUpstream = 64;
+    private Duration upstreamFetchStallWindow = Duration.ofSeconds(60);
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
     private ScheduledExecutorService scheduler;
@@ -318,6 +344,9 @@ public final class ServerConfig {
       packCacheEnabled = c.packCacheEnabled;
       packCacheMaxAge = c.packCacheMaxAge;
       packCacheMaxBytes = c.packCacheMaxBytes;
+      maxConcurrentFetchesPerUpstream = c.maxConcurrentFetchesPerUpstream;
+      maxQueuedFetchesPerUpstream = c.maxQueuedFetchesPerUpstream;
+      upstreamFetchStallWindow = c.upstreamFetchStallWindow;
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
       scheduler = c.scheduler;
@@ -522,6 +551,42 @@ public final class ServerConfig {
         throw new IllegalArgumentException("packCacheMaxBytes must be >= 1: " + maxBytes);
       }
       this.packCacheMaxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * Default 4. Mirror fetches run in one lane per upstream server ({@code scheme://host:port}):
+     * fetches hanging on one server never hold up another server's.
+     */
+    public Builder maxConcurrentFetchesPerUpstream(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConcurrentFetchesPerUpstream must be >= 1: " + max);
+      }
+      this.maxConcurrentFetchesPerUpstream = max;
+      return this;
+    }
+
+    /**
+     * Default 64. Beyond it, a request needing a new fetch from that server is answered at once
+     * with "the proxy cannot start another upstream fetch now" (HTTP 503 or a Git ERR).
+     */
+    public Builder maxQueuedFetchesPerUpstream(int max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxQueuedFetchesPerUpstream must be >= 0: " + max);
+      }
+      this.maxQueuedFetchesPerUpstream = max;
+      return this;
+    }
+
+    /**
+     * Default 60 seconds. A mirror fetch that receives less than 1 KiB from the upstream in this
+     * long is cancelled as stalled (a trickle); a silent one ends after {@link
+     * #upstreamFetchTimeout} without a byte. A fetch that keeps moving, even slowly (an upstream
+     * computing a big pack sends progress lines), is never cut. So a hanging or trickling fetch
+     * ends within this window plus {@link #upstreamFetchTimeout}.
+     */
+    public Builder upstreamFetchStallWindow(Duration window) {
+      this.upstreamFetchStallWindow = atLeastOneSecond(window, "upstreamFetchStallWindow");
       return this;
     }
 

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,19 +24,63 @@ public final class ProxyExecutors implements AutoCloseable {
   /** How many pack generations may wait for a thread before new ones are refused. */
   public static final int PACK_QUEUE = 256;
 
-  private final ExecutorService packGenerations;
+  /** How many background tasks (comparisons, listing refreshes) may wait before more are dropped. */
+  public static final int BACKGROUND_QUEUE = 1024;
+
   private final List<ExecutorService> owned = new ArrayList<>();
+  private final ExecutorService packGenerations;
+  private final UpstreamFetchExecutor upstreamFetches;
+  private final ExecutorService background;
+  private final ScheduledExecutorService ticks;
 
   /**
    * @param maxConcurrentPacks how many packs are generated at once: the CPU ration for packs
+   * @param fetchesPerUpstream how many upstream fetches run at once per upstream server
+   * @param queuedFetchesPerUpstream how many more may wait per upstream server
    */
-  public ProxyExecutors(int maxConcurrentPacks) {
+  public ProxyExecutors(
+      int maxConcurrentPacks, int fetchesPerUpstream, int queuedFetchesPerUpstream) {
     this.packGenerations = bounded("goblet-pack-", maxConcurrentPacks, PACK_QUEUE);
+    ExecutorService fetchThreads = Executors.newCachedThreadPool(daemonThreads("goblet-fetch-"));
+    owned.add(fetchThreads);
+    this.upstreamFetches =
+        new UpstreamFetchExecutor(fetchThreads, fetchesPerUpstream, queuedFetchesPerUpstream);
+    this.background =
+        bounded(
+            "goblet-background-",
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            BACKGROUND_QUEUE);
+    ScheduledThreadPoolExecutor ticker =
+        new ScheduledThreadPoolExecutor(1, daemonThreads("goblet-watchdog-"));
+    ticker.setRemoveOnCancelPolicy(true);
+    owned.add(ticker);
+    this.ticks = ticker;
+  }
+
+  /**
+   * @return one thread for short periodic checks (the stall watchdogs of upstream fetches); tasks
+   *     must be quick and never block
+   */
+  public ScheduledExecutorService ticks() {
+    return ticks;
   }
 
   /** @return runs pack generations, at most the configured number at once */
   public ExecutorService packGenerations() {
     return packGenerations;
+  }
+
+  /** @return runs upstream fetches, in one bounded lane per upstream server */
+  public UpstreamFetchExecutor upstreamFetches() {
+    return upstreamFetches;
+  }
+
+  /**
+   * @return runs background work that a request does not wait for (mirror-vs-upstream
+   *     comparisons, listing refreshes, the restore at start); a full queue refuses new tasks
+   */
+  public ExecutorService background() {
+    return background;
   }
 
   private ExecutorService bounded(String namePrefix, int threads, int queue) {

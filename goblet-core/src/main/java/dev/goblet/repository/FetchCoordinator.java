@@ -1,5 +1,7 @@
 package dev.goblet.repository;
 
+import dev.goblet.Status;
+import dev.goblet.upstream.UpstreamException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -84,28 +86,38 @@ final class FetchCoordinator {
       executor.execute(() -> run(future, needed));
     } catch (RejectedExecutionException e) {
       running = null;
-      future.completeExceptionally(e);
+      future.completeExceptionally(
+          new UpstreamException(
+              Status.UNAVAILABLE,
+              "the proxy cannot start another upstream fetch now (" + e.getMessage()
+                  + "); try again shortly",
+              false,
+              e));
     }
     return future;
   }
 
   private void run(CompletableFuture<Void> future, Set<ObjectId> needed) {
+    Throwable failure = null;
     try {
       task.run(needed);
-      future.complete(null);
     } catch (Throwable t) {
-      future.completeExceptionally(t);
-    } finally {
-      synchronized (this) {
-        running = null;
-        if (queued != null) {
-          CompletableFuture<Void> next = queued;
-          Set<ObjectId> nextNeeds = queuedNeeds;
-          queued = null;
-          queuedNeeds = null;
-          start(next, nextNeeds);
-        }
+      failure = t;
+    }
+    synchronized (this) {
+      running = null; // before completing: a caller that saw it end sees no fetch running
+      if (queued != null) {
+        CompletableFuture<Void> next = queued;
+        Set<ObjectId> nextNeeds = queuedNeeds;
+        queued = null;
+        queuedNeeds = null;
+        start(next, nextNeeds);
       }
+    }
+    if (failure == null) {
+      future.complete(null);
+    } else {
+      future.completeExceptionally(failure);
     }
   }
 }

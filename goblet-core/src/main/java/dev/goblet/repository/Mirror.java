@@ -4,6 +4,7 @@ import dev.goblet.ManagedRepository;
 import dev.goblet.OperationLogger;
 import dev.goblet.Status;
 import dev.goblet.upstream.UpstreamException;
+import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -19,8 +20,11 @@ import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.PackProtocolException;
@@ -37,6 +41,7 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.transport.BundleWriter;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +77,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     this.repo = repo;
     this.context = context;
     this.fetches =
-        new FetchCoordinator(context.executor(), this::fetchIfNeeded, context.fetchListener());
+        new FetchCoordinator(
+            task -> context.upstreamFetches().execute(UpstreamGate.server(upstream), task),
+            this::fetchIfNeeded,
+            context.fetchListener());
   }
 
   @Override
@@ -179,6 +187,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     long startNanos = System.nanoTime();
     boolean ok = false;
     OperationLogger.Operation operation = context.operations().start("fetch-upstream", upstream);
+    FetchWatchdog watchdog = new FetchWatchdog(context.fetchStallWindow(), System::nanoTime);
+    TransportConfigCallback credentials = context.client().transportConfig(upstream);
+    ScheduledFuture<?> ticks =
+        context.watchdogTicks().scheduleAtFixedRate(watchdog::tick, 1, 1, TimeUnit.SECONDS);
     try (Git git = Git.wrap(repo)) {
       FetchResult result =
           git.fetch()
@@ -186,9 +198,15 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
               .setRefSpecs(MIRROR_REFSPEC)
               .setRemoveDeletedRefs(true)
               .setTimeout((int) Math.max(1, context.fetchTimeout().toSeconds()))
-              .setTransportConfigCallback(context.client().transportConfig(upstream))
-              .setProgressMonitor(
-                  new OperationProgress(operation, context.fetchTimeout().multipliedBy(6)))
+              .setTransportConfigCallback(
+                  transport -> {
+                    credentials.configure(transport);
+                    if (transport instanceof TransportHttp http) {
+                      http.setHttpConnectionFactory(
+                          new WatchedConnections(http.getHttpConnectionFactory(), watchdog));
+                    }
+                  })
+              .setProgressMonitor(new OperationProgress(operation, watchdog::isStalled))
               .call();
       context.gate().recordSuccess(upstream);
       Ref head = result.getAdvertisedRef(Constants.HEAD);
@@ -202,20 +220,29 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       repackIfNeeded(operation);
       operation.done(null);
     } catch (GitAPIException e) {
-      boolean outage = isOutage(e);
+      boolean stalled = watchdog.isStalled(); // its abort may surface as a closed socket
+      boolean timeout = stalled || isTimeout(e);
+      boolean outage = timeout || isOutage(e);
       UpstreamException failure =
           new UpstreamException(
-              outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
-              "fetching from the upstream failed: " + describe(e),
+              timeout
+                  ? Status.GATEWAY_TIMEOUT
+                  : outage ? Status.UNAVAILABLE : Status.BAD_GATEWAY,
+              "fetching from the upstream failed: " + (stalled ? watchdog.reason() : describe(e)),
               outage,
               e);
-      context.gate().recordFailure(upstream, failure);
+      if (timeout) {
+        context.gate().recordRepositoryFailure(upstream, failure); // this repository, not the host
+      } else {
+        context.gate().recordFailure(upstream, failure);
+      }
       operation.done(e);
       throw failure;
     } catch (IOException | RuntimeException e) {
       operation.done(e);
       throw e;
     } finally {
+      ticks.cancel(false);
       refsVersion = REFS_VERSIONS.incrementAndGet();
       context.fetchListener().fetchDone(ok, Duration.ofNanos(System.nanoTime() - startNanos));
     }
@@ -254,13 +281,25 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       return;
     }
     operation.progress("repacking (" + stats.numberOfPackFiles + " packs)");
-    gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1)));
+    gc.setProgressMonitor(new OperationProgress(operation, () -> false));
     try {
       gc.gc().get();
     } catch (Exception e) {
       // A failed repack leaves the old packs in place; the mirror stays usable.
       log.warn("repacking mirror {} failed", key, e);
     }
+  }
+
+  /** @return whether the fetch timed out or stalled: the repository's trouble, not the server's */
+  private static boolean isTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof FetchWatchdog.StalledException
+          || t instanceof SocketTimeoutException
+          || String.valueOf(t.getMessage()).contains("timed out")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isOutage(Throwable error) {

@@ -1,26 +1,25 @@
 package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
-import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.ProgressMonitor;
 
 /**
  * Turns JGit's progress into {@link OperationLogger.Operation#progress} lines: one as each task
- * begins, one for every tenth of it, one as it ends; and cancels the operation once it has run
- * longer than its limit (JGit's own timeouts bound each read, not a trickling whole). Used by the
- * one thread running the operation.
+ * begins, one for every tenth of it, one as it ends; and tells JGit to cancel the operation once
+ * {@code cancelled} says so. Used by the one thread running the operation.
  */
 final class OperationProgress implements ProgressMonitor {
   private final OperationLogger.Operation operation;
-  private final long deadlineNanos;
+  private final BooleanSupplier cancelled;
   private String task;
   private int total;
   private int done;
   private int lastTenth;
 
-  OperationProgress(OperationLogger.Operation operation, Duration limit) {
+  OperationProgress(OperationLogger.Operation operation, BooleanSupplier cancelled) {
     this.operation = operation;
-    this.deadlineNanos = System.nanoTime() + limit.toNanos();
+    this.cancelled = cancelled;
   }
 
   @Override
@@ -54,7 +53,7 @@ final class OperationProgress implements ProgressMonitor {
 
   @Override
   public boolean isCancelled() {
-    return System.nanoTime() - deadlineNanos > 0;
+    return cancelled.getAsBoolean();
   }
 
   @Override
