@@ -128,11 +128,15 @@ public final class FetchHandler implements AutoCloseable {
             : 0;
     boolean local = ensureObjects(mirror, wants);
     byte[] request = command.encode();
-    if (relative) {
-      int absolute = DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth);
-      request = withAbsoluteDepth(command, absolute).encode();
-    }
-    uploadPack(mirror, request, protocolParameters, out, false);
+    PackRequest translated =
+        !relative
+            ? () -> request
+            : () ->
+                withAbsoluteDepth(
+                        command,
+                        DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth))
+                    .encode();
+    uploadPack(mirror, request, translated, protocolParameters, out, false);
     return local;
   }
 
@@ -152,17 +156,17 @@ public final class FetchHandler implements AutoCloseable {
       Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
     boolean local = ensureObjects(mirror, request.wants());
-    byte[] body = request.body();
-    if (request.isDeepenRelative()) {
-      body =
-          request.withAbsoluteDepth(
-              DeepenRelative.absoluteDepth(
-                  mirror.repository(), request.wants(), request.shallows(), request.depth()));
-    }
+    PackRequest translated =
+        !request.isDeepenRelative()
+            ? request::body
+            : () ->
+                request.withAbsoluteDepth(
+                    DeepenRelative.absoluteDepth(
+                        mirror.repository(), request.wants(), request.shallows(), request.depth()));
     if (request.isShallowListRound()) {
       shallowListRound(mirror, request, protocolParameters, out);
     } else {
-      uploadPack(mirror, body, protocolParameters, out, true);
+      uploadPack(mirror, request.body(), translated, protocolParameters, out, true);
     }
     return local;
   }
@@ -179,7 +183,8 @@ public final class FetchHandler implements AutoCloseable {
       throws GobletException, IOException {
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     try {
-      uploadPack(mirror, request.withEmptyHaves(), protocolParameters, answer, true);
+      byte[] body = request.withEmptyHaves();
+      uploadPack(mirror, body, () -> body, protocolParameters, answer, true);
     } finally {
       byte[] bytes = answer.toByteArray();
       int length = bytes.length;
@@ -245,16 +250,33 @@ public final class FetchHandler implements AutoCloseable {
     return missing;
   }
 
+  /** Makes the request UploadPack reads; runs inside the pack generation. */
+  private interface PackRequest {
+    byte[] get() throws IOException, GobletException;
+  }
+
   /**
    * Answers one stateless request with UploadPack's bytes from the pack cache: generated on the
    * pack-generation executor (the CPU ration), streamed to the client on this thread, outside it.
+   *
+   * @param request the client's request, which keys the cache
+   * @param translated the request UploadPack reads (with deepen-relative translated, a bounded
+   *     walk that so runs under the ration too)
    */
   private void uploadPack(
-      Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
+      Mirror mirror,
+      byte[] request,
+      PackRequest translated,
+      List<String> protocolParameters,
+      OutputStream out,
+      boolean v0)
       throws GobletException, IOException {
     String key = PackKey.of(mirror.key(), mirror.refsVersion(), v0, protocolParameters, request);
     try (PackCache.Reader reader =
-        packs.open(key, spool -> runUploadPack(mirror, request, protocolParameters, spool, v0))) {
+        packs.open(
+            key,
+            spool ->
+                runUploadPack(mirror, translated.get(), protocolParameters, spool, v0))) {
       listener.packAnswered(reader.shared());
       reader.transferTo(out, PackCache.Waiting.NONE, WAIT_SLICE);
     }
