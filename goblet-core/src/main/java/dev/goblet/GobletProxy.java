@@ -145,6 +145,10 @@ public final class GobletProxy implements AutoCloseable {
                 config.packCacheMaxAge(),
                 config.packCacheMaxBytes(),
                 ownedExecutors.packGenerations()),
+            new FetchHandler.Keepalives(
+                config.clientKeepalives(),
+                config.clientKeepaliveInterval(),
+                key -> lsRefsCache.get(key).map(e -> lsRefsCache.age(e.newestTime()))),
             metrics);
     this.handler =
         new SmartHttpHandler(

@@ -51,6 +51,8 @@ public final class ServerConfig {
   private final int maxConcurrentFetchesPerUpstream;
   private final int maxQueuedFetchesPerUpstream;
   private final Duration upstreamFetchStallWindow;
+  private final boolean clientKeepalives;
+  private final Duration clientKeepaliveInterval;
   private final BackupStore backupStore;
   private final Duration backupInterval;
   private final ScheduledExecutorService scheduler;
@@ -85,6 +87,8 @@ public final class ServerConfig {
     this.maxConcurrentFetchesPerUpstream = b.maxConcurrentFetchesPerUpstream;
     this.maxQueuedFetchesPerUpstream = b.maxQueuedFetchesPerUpstream;
     this.upstreamFetchStallWindow = b.upstreamFetchStallWindow;
+    this.clientKeepalives = b.clientKeepalives;
+    this.clientKeepaliveInterval = b.clientKeepaliveInterval;
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
     this.scheduler = b.scheduler;
@@ -253,6 +257,16 @@ public final class ServerConfig {
     return upstreamFetchStallWindow;
   }
 
+  /** @return whether waiting v2 fetches get progress lines and keepalives */
+  public boolean clientKeepalives() {
+    return clientKeepalives;
+  }
+
+  /** @return the longest silence a waiting v2 fetch's client sees */
+  public Duration clientKeepaliveInterval() {
+    return clientKeepaliveInterval;
+  }
+
   /**
    * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
    *     empty means no backups
@@ -311,6 +325,8 @@ public final class ServerConfig {
     private int maxConcurrentFetchesPerUpstream = 4;
     private int maxQueuedFetchesPerUpstream = 64;
     private Duration upstreamFetchStallWindow = Duration.ofSeconds(60);
+    private boolean clientKeepalives = true;
+    private Duration clientKeepaliveInterval = Duration.ofSeconds(5);
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
     private ScheduledExecutorService scheduler;
@@ -347,6 +363,8 @@ public final class ServerConfig {
       maxConcurrentFetchesPerUpstream = c.maxConcurrentFetchesPerUpstream;
       maxQueuedFetchesPerUpstream = c.maxQueuedFetchesPerUpstream;
       upstreamFetchStallWindow = c.upstreamFetchStallWindow;
+      clientKeepalives = c.clientKeepalives;
+      clientKeepaliveInterval = c.clientKeepaliveInterval;
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
       scheduler = c.scheduler;
@@ -587,6 +605,26 @@ public final class ServerConfig {
      */
     public Builder upstreamFetchStallWindow(Duration window) {
       this.upstreamFetchStallWindow = atLeastOneSecond(window, "upstreamFetchStallWindow");
+      return this;
+    }
+
+    /**
+     * Default on. A protocol v2 fetch that has ended its negotiation ({@code done}, no shallow or
+     * deepen, no want-ref) gets its {@code packfile} section opened at once; while the proxy waits
+     * for the upstream or the pack, the client hears progress lines ({@code remote: goblet:
+     * fetching owner/repo from github.com (12 s)}) or, with {@code --quiet}/no-progress, git's
+     * empty keepalive packets, at least every {@link #clientKeepaliveInterval}; load balancers with
+     * idle timeouts then keep the connection. When the upstream is unavailable and refs came from
+     * the cache, the fetch says so. Off, the client hears nothing until the pack starts.
+     */
+    public Builder clientKeepalives(boolean enabled) {
+      this.clientKeepalives = enabled;
+      return this;
+    }
+
+    /** Default 5 seconds; at least one second. */
+    public Builder clientKeepaliveInterval(Duration interval) {
+      this.clientKeepaliveInterval = atLeastOneSecond(interval, "clientKeepaliveInterval");
       return this;
     }
 

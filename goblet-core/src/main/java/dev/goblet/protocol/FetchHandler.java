@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +67,17 @@ public final class FetchHandler implements AutoCloseable {
   public record Packs(
       Path spoolDir, boolean cacheEnabled, Duration maxAge, long maxBytes, Executor generators) {}
 
+  /**
+   * How a waiting v2 fetch keeps its client's connection alive (see {@link Keepalive}).
+   *
+   * @param enabled whether to open the {@code packfile} section early and send keepalives
+   * @param interval the longest silence a waiting client sees
+   * @param cachedRefsAge the age of a mirror's cached ls-refs answer, by mirror key, if any: said
+   *     to the user when the upstream is unavailable
+   */
+  public record Keepalives(
+      boolean enabled, Duration interval, Function<String, Optional<Duration>> cachedRefsAge) {}
+
   /** How often a reader waiting for pack bytes wakes up to check on the generation. */
   private static final Duration WAIT_SLICE = Duration.ofSeconds(1);
 
@@ -74,6 +87,7 @@ public final class FetchHandler implements AutoCloseable {
   private final UpstreamGate gate;
   private final Duration waitLimit;
   private final PackCache packs;
+  private final Keepalives keepalives;
   private final Listener listener;
 
   /**
@@ -81,11 +95,18 @@ public final class FetchHandler implements AutoCloseable {
    * @param waitLimit the longest a request waits for one upstream fetch, and for its pack
    *     generation to start
    * @param packs where answers are spooled and generated
+   * @param keepalives how waiting clients are kept alive and informed
    * @param listener told how each fetch was served
    * @throws IOException when the spool directory cannot be made
    */
-  public FetchHandler(UpstreamGate gate, Duration waitLimit, Packs packs, Listener listener)
+  public FetchHandler(
+      UpstreamGate gate,
+      Duration waitLimit,
+      Packs packs,
+      Keepalives keepalives,
+      Listener listener)
       throws IOException {
+    this.keepalives = keepalives;
     this.gate = gate;
     this.waitLimit = waitLimit;
     this.packs =
@@ -126,7 +147,36 @@ public final class FetchHandler implements AutoCloseable {
         relative && !depths.isEmpty()
             ? WireValues.positive(depths.get(depths.size() - 1), "deepen")
             : 0;
-    boolean local = ensureObjects(mirror, wants);
+    Keepalive keepalive =
+        new Keepalive(
+            out, !command.arguments().contains("no-progress"), keepalives.interval(),
+            System::nanoTime);
+    try {
+      if (keepalives.enabled() && answersWithPackfileOnly(command)) {
+        keepalive.start();
+        sayOutage(mirror, keepalive);
+      }
+      return fetch(mirror, command, protocolParameters, keepalive, wants, relative, shallows, depth);
+    } catch (GobletException e) {
+      if (!keepalive.started() || e instanceof AnsweredException) {
+        throw e;
+      }
+      keepalive.fail(e.getMessage());
+      throw new AnsweredException(e.status(), e.getMessage(), e);
+    }
+  }
+
+  private boolean fetch(
+      Mirror mirror,
+      Command command,
+      List<String> protocolParameters,
+      Keepalive keepalive,
+      List<ObjectId> wants,
+      boolean relative,
+      List<ObjectId> shallows,
+      int depth)
+      throws GobletException, IOException {
+    boolean local = ensureObjects(mirror, wants, keepalive);
     byte[] request = command.encode();
     PackRequest translated =
         !relative
@@ -136,8 +186,44 @@ public final class FetchHandler implements AutoCloseable {
                         command,
                         DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth))
                     .encode();
-    uploadPack(mirror, request, translated, protocolParameters, out, false);
+    uploadPack(mirror, request, translated, protocolParameters, keepalive, false);
     return local;
+  }
+
+  /**
+   * @return whether the answer is the {@code packfile} section alone, so that it can be opened at
+   *     once: the negotiation is done and nothing asks for the sections before it ({@code
+   *     shallow-info} for shallow and deepen requests, {@code wanted-refs} for want-ref) or
+   *     multiplexes them ({@code sideband-all})
+   */
+  private static boolean answersWithPackfileOnly(Command command) {
+    boolean done = false;
+    for (String argument : command.arguments()) {
+      if (argument.equals("done")) {
+        done = true;
+      } else if (argument.startsWith("deepen")
+          || argument.startsWith("shallow ")
+          || argument.startsWith("want-ref ")
+          || argument.equals("sideband-all")
+          || argument.startsWith("packfile-uris")) {
+        return false;
+      }
+    }
+    return done;
+  }
+
+  /** Tells the user that refs came from the cache while the upstream is unavailable. */
+  private void sayOutage(Mirror mirror, Keepalive keepalive) throws IOException {
+    if (!gate.isUnavailable(mirror.upstreamUrl())) {
+      return;
+    }
+    Optional<Duration> age = keepalives.cachedRefsAge().apply(mirror.key());
+    if (age.isPresent()) {
+      long minutes = age.get().toMinutes();
+      keepalive.say(
+          mirror.upstreamUrl().getRawAuthority() + " is unavailable; refs served from cache, "
+              + (minutes > 0 ? minutes + " min" : age.get().toSeconds() + " s") + " old");
+    }
   }
 
   /**
@@ -155,7 +241,8 @@ public final class FetchHandler implements AutoCloseable {
   boolean fetchV0(
       Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    boolean local = ensureObjects(mirror, request.wants());
+    Keepalive off = new Keepalive(out, false, keepalives.interval(), System::nanoTime);
+    boolean local = ensureObjects(mirror, request.wants(), off);
     PackRequest translated =
         !request.isDeepenRelative()
             ? request::body
@@ -166,7 +253,7 @@ public final class FetchHandler implements AutoCloseable {
     if (request.isShallowListRound()) {
       shallowListRound(mirror, request, protocolParameters, out);
     } else {
-      uploadPack(mirror, request.body(), translated, protocolParameters, out, true);
+      uploadPack(mirror, request.body(), translated, protocolParameters, off, true);
     }
     return local;
   }
@@ -184,7 +271,13 @@ public final class FetchHandler implements AutoCloseable {
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     try {
       byte[] body = request.withEmptyHaves();
-      uploadPack(mirror, body, () -> body, protocolParameters, answer, true);
+      uploadPack(
+          mirror,
+          body,
+          () -> body,
+          protocolParameters,
+          new Keepalive(answer, false, keepalives.interval(), System::nanoTime),
+          true);
     } finally {
       byte[] bytes = answer.toByteArray();
       int length = bytes.length;
@@ -208,6 +301,16 @@ public final class FetchHandler implements AutoCloseable {
    * @throws GobletException when they cannot be had
    */
   public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
+    try {
+      return ensureObjects(
+          mirror, wants, new Keepalive(OutputStream.nullOutputStream(), false, waitLimit, System::nanoTime));
+    } catch (IOException e) {
+      throw new IllegalStateException("a keepalive that never started wrote", e);
+    }
+  }
+
+  private boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants, Keepalive keepalive)
+      throws GobletException, IOException {
     Set<ObjectId> missing = missing(mirror, wants);
     if (missing.isEmpty()) {
       listener.served(true, Duration.ZERO);
@@ -217,7 +320,7 @@ public final class FetchHandler implements AutoCloseable {
     if (gate.isUnavailable(mirror.upstreamUrl())) {
       Optional<CompletableFuture<Void>> pending = mirror.pendingFetch();
       if (pending.isPresent()) {
-        await(pending.get()); // asked for while the upstream was there; it may bring them
+        await(pending.get(), mirror, keepalive); // asked for while the upstream was there
         missing = missing(mirror, wants);
       }
       if (!missing.isEmpty()) {
@@ -228,7 +331,7 @@ public final class FetchHandler implements AutoCloseable {
                 + "; try again when the upstream is back");
       }
     } else {
-      await(mirror.fetchFor(missing));
+      await(mirror.fetchFor(missing), mirror, keepalive);
       missing = missing(mirror, wants);
       if (!missing.isEmpty()) {
         throw new GobletException(
@@ -268,9 +371,10 @@ public final class FetchHandler implements AutoCloseable {
       byte[] request,
       PackRequest translated,
       List<String> protocolParameters,
-      OutputStream out,
+      Keepalive keepalive,
       boolean v0)
       throws GobletException, IOException {
+    keepalive.activity("preparing the pack");
     String key = PackKey.of(mirror.key(), mirror.refsVersion(), v0, protocolParameters, request);
     try (PackCache.Reader reader =
         packs.open(
@@ -278,7 +382,7 @@ public final class FetchHandler implements AutoCloseable {
             spool ->
                 runUploadPack(mirror, translated.get(), protocolParameters, spool, v0))) {
       listener.packAnswered(reader.shared());
-      reader.transferTo(out, PackCache.Waiting.NONE, WAIT_SLICE);
+      reader.transferTo(keepalive.packOut(), waited -> keepalive.idle(), WAIT_SLICE);
     }
   }
 
@@ -326,12 +430,28 @@ public final class FetchHandler implements AutoCloseable {
     return new Command(command.name(), command.capabilities(), arguments);
   }
 
-  private void await(CompletableFuture<Void> fetch) throws GobletException {
+  /** Waits for an upstream fetch, keeping the client alive meanwhile. */
+  private void await(CompletableFuture<Void> fetch, Mirror mirror, Keepalive keepalive)
+      throws GobletException, IOException {
+    URI upstream = mirror.upstreamUrl();
+    keepalive.activity(
+        "fetching " + upstream.getRawPath().replaceFirst("^/", "") + " from "
+            + upstream.getRawAuthority());
+    long deadline = System.nanoTime() + waitLimit.toNanos();
     try {
-      fetch.get(waitLimit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new GobletException(
-          Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
+      while (true) {
+        long left = deadline - System.nanoTime();
+        try {
+          fetch.get(Math.max(1, Math.min(left, WAIT_SLICE.toNanos())), TimeUnit.NANOSECONDS);
+          return;
+        } catch (TimeoutException e) {
+          if (System.nanoTime() - deadline >= 0) {
+            throw new GobletException(
+                Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
+          }
+          keepalive.idle();
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for the upstream", e);

@@ -45,7 +45,7 @@ final class PackKey {
     boolean done = false;
     int i = 0;
     while (i + 4 <= request.length) {
-      int length = hexLength(request, i);
+      int length = WireValues.pktLength(request, i);
       if (length < 0 || length > request.length - i) {
         return null; // not pkt-lines after all: answer it, but share nothing
       }
@@ -66,19 +66,6 @@ final class PackKey {
       update(digest, CLIENT_ONLY.matcher(line).replaceAll(""));
     }
     return done ? HexFormat.of().formatHex(digest.digest()) : null;
-  }
-
-  /** @return the pkt-line length at {@code offset}, or -1 when it is not four hex digits */
-  private static int hexLength(byte[] request, int offset) {
-    int length = 0;
-    for (int k = offset; k < offset + 4; k++) {
-      int digit = Character.digit(request[k], 16);
-      if (digit < 0) {
-        return -1;
-      }
-      length = length * 16 + digit;
-    }
-    return length;
   }
 
   private static void update(MessageDigest digest, String value) {
