@@ -24,7 +24,7 @@ public final class ProxyExecutors implements AutoCloseable {
   /** How many pack generations may wait for a thread before new ones are refused. */
   public static final int PACK_QUEUE = 256;
 
-  /** How many background tasks (comparisons, listing refreshes) may wait before more are dropped. */
+  /** How many background tasks (comparisons, refreshes) may wait before more are refused. */
   public static final int BACKGROUND_QUEUE = 1024;
 
   private final List<ExecutorService> owned = new ArrayList<>();

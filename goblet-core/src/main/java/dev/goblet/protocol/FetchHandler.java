@@ -301,9 +301,10 @@ public final class FetchHandler implements AutoCloseable {
    * @throws GobletException when they cannot be had
    */
   public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
+    Keepalive none =
+        new Keepalive(OutputStream.nullOutputStream(), false, waitLimit, System::nanoTime);
     try {
-      return ensureObjects(
-          mirror, wants, new Keepalive(OutputStream.nullOutputStream(), false, waitLimit, System::nanoTime));
+      return ensureObjects(mirror, wants, none);
     } catch (IOException e) {
       throw new IllegalStateException("a keepalive that never started wrote", e);
     }

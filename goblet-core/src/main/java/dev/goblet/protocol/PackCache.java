@@ -80,6 +80,7 @@ final class PackCache implements AutoCloseable {
   private final AtomicLong misses = new AtomicLong();
   private final AtomicLong generations = new AtomicLong();
   private final AtomicLong fileNames = new AtomicLong();
+  private volatile boolean closed;
 
   /**
    * @param dir the spool directory; created, and emptied of old spool files
@@ -261,9 +262,13 @@ final class PackCache implements AutoCloseable {
     return diskBytes.get();
   }
 
-  /** Evicts every entry; files still being read are deleted when their readers close. */
+  /**
+   * Evicts every entry; files still being read are deleted when their readers close. Readers of
+   * generations that have not started give up (busy) instead of waiting for them.
+   */
   @Override
   public void close() {
+    closed = true;
     for (Entry entry : entries.values()) {
       remove(entry);
     }
@@ -467,7 +472,7 @@ final class PackCache implements AutoCloseable {
           return;
         }
         long waited = nanoTime.getAsLong() - opened;
-        if (!state.started() && waited >= startLimit.toNanos()) {
+        if (!state.started() && (closed || waited >= startLimit.toNanos())) {
           GobletException busy = busy(null);
           if (entry.failIfNotStarted(busy)) {
             finish(entry, busy);
