@@ -29,6 +29,8 @@ import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
@@ -38,6 +40,8 @@ import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
  * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
 public final class FetchHandler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+
   /** Told how a fetch was served; must be fast and not throw. */
   public interface Listener {
     /** Records nothing. */
@@ -97,15 +101,13 @@ public final class FetchHandler implements AutoCloseable {
    * @param packs where answers are spooled and generated
    * @param keepalives how waiting clients are kept alive and informed
    * @param listener told how each fetch was served
-   * @throws IOException when the spool directory cannot be made
    */
   public FetchHandler(
       UpstreamGate gate,
       Duration waitLimit,
       Packs packs,
       Keepalives keepalives,
-      Listener listener)
-      throws IOException {
+      Listener listener) {
     this.keepalives = keepalives;
     this.gate = gate;
     this.waitLimit = waitLimit;
@@ -177,6 +179,9 @@ public final class FetchHandler implements AutoCloseable {
       int depth)
       throws GobletException, IOException {
     boolean local = ensureObjects(mirror, wants, keepalive);
+    if (!command.argumentValues("deepen-not ").isEmpty()) {
+      refreshRefs(mirror, keepalive);
+    }
     byte[] request = command.encode();
     PackRequest translated =
         !relative
@@ -243,6 +248,9 @@ public final class FetchHandler implements AutoCloseable {
       throws GobletException, IOException {
     Keepalive off = new Keepalive(out, false, keepalives.interval(), System::nanoTime);
     boolean local = ensureObjects(mirror, request.wants(), off);
+    if (request.namesRefs()) {
+      refreshRefs(mirror, off);
+    }
     PackRequest translated =
         !request.isDeepenRelative()
             ? request::body
@@ -342,6 +350,24 @@ public final class FetchHandler implements AutoCloseable {
     }
     listener.served(false, Duration.ofNanos(System.nanoTime() - start));
     return false;
+  }
+
+  /**
+   * Brings the mirror's refs up to date before a request that names refs for the server to resolve
+   * ({@code deepen-not}, as {@code git clone --shallow-exclude} sends): the client named them from
+   * an ls-refs answer that may be newer than the mirror (a tag created upstream a moment ago). While
+   * the upstream is unavailable, or when the fetch fails, the mirror's refs are used as they are.
+   */
+  private void refreshRefs(Mirror mirror, Keepalive keepalive) throws IOException {
+    if (gate.isUnavailable(mirror.upstreamUrl())) {
+      return;
+    }
+    try {
+      await(mirror.fetchFor(Set.of()), mirror, keepalive);
+    } catch (GobletException e) {
+      log.info("refreshing the refs of {} for a deepen-not fetch failed: {}", mirror.key(),
+          e.getMessage());
+    }
   }
 
   private static Set<ObjectId> missing(Mirror mirror, Collection<ObjectId> wants) {

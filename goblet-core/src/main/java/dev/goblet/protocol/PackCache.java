@@ -15,9 +15,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -81,16 +86,17 @@ final class PackCache implements AutoCloseable {
   private final AtomicLong generations = new AtomicLong();
   private final AtomicLong fileNames = new AtomicLong();
   private volatile boolean closed;
+  private final AtomicLong unspooled = new AtomicLong();
 
   /**
-   * @param dir the spool directory; created, and emptied of old spool files
+   * @param dir the spool directory; created, and emptied of old spool files (when it cannot be,
+   *     packs are answered without the spool)
    * @param enabled whether identical requests share entries
    * @param maxAge how long an entry is served after it was started
    * @param maxBytes the byte budget of the spool files
    * @param generators runs generations; its thread count bounds how many run at once
    * @param startLimit how long a reader waits for its generation to start before it gives up
    * @param nanoTime a monotonic clock in nanoseconds
-   * @throws IOException when the directory cannot be made or emptied
    */
   PackCache(
       Path dir,
@@ -99,19 +105,24 @@ final class PackCache implements AutoCloseable {
       long maxBytes,
       Executor generators,
       Duration startLimit,
-      LongSupplier nanoTime)
-      throws IOException {
-    this.dir = Files.createDirectories(dir);
+      LongSupplier nanoTime) {
+    this.dir = dir;
     this.enabled = enabled;
     this.maxAgeNanos = maxAge.toNanos();
     this.maxBytes = maxBytes;
     this.generators = generators;
     this.startLimit = startLimit;
     this.nanoTime = nanoTime;
-    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
-      for (Path file : old) {
-        Files.deleteIfExists(file);
+    try {
+      Files.createDirectories(dir);
+      try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+        for (Path file : old) {
+          Files.deleteIfExists(file);
+        }
       }
+    } catch (IOException | UnsupportedOperationException e) {
+      // A read-only cache root: packs are answered without the spool (see open).
+      log.warn("cannot prepare the pack spool directory {}: {}", dir, e.toString());
     }
   }
 
@@ -126,6 +137,18 @@ final class PackCache implements AutoCloseable {
    */
   Reader open(String key, Generator generator) throws IOException {
     sweep();
+    try {
+      return openSpooled(key, generator);
+    } catch (IOException | UnsupportedOperationException e) {
+      // No spool file (a read-only or full cache root): still answer, as before the spool.
+      if (unspooled.getAndIncrement() % 100 == 0) {
+        log.warn("cannot spool a pack under {}: {}; answering without the spool", dir, e.toString());
+      }
+      return new DirectReader(generator);
+    }
+  }
+
+  private Reader openSpooled(String key, Generator generator) throws IOException {
     if (!enabled || key == null) {
       Entry entry = newEntry(null);
       entry.markRemoved(); // never shared: deleted once read
@@ -135,7 +158,7 @@ final class PackCache implements AutoCloseable {
       Entry cached = entries.get(key);
       if (cached != null && cached.acquire()) {
         hits.incrementAndGet();
-        return new Reader(cached, true);
+        return new SpoolReader(cached, true);
       }
       Entry entry = newEntry(key);
       if (entries.putIfAbsent(key, entry) == null) {
@@ -156,7 +179,7 @@ final class PackCache implements AutoCloseable {
 
   private Reader start(Entry entry, Generator generator) throws IOException {
     entry.readers = 1;
-    Reader reader = new Reader(entry, false);
+    Reader reader = new SpoolReader(entry, false);
     try {
       generators.execute(() -> generate(entry, generator));
     } catch (RejectedExecutionException e) {
@@ -240,6 +263,20 @@ final class PackCache implements AutoCloseable {
   private static GobletException busy(Throwable cause) {
     return new GobletException(
         Status.UNAVAILABLE, "the proxy is busy generating packs; try again shortly", cause);
+  }
+
+  /** Throws the generation's failure anew, so that each reader's trace is its own. */
+  private static void rethrow(Throwable failure) throws GobletException, IOException {
+    if (failure instanceof AnsweredException a) {
+      throw new AnsweredException(a.status(), a.getMessage(), a);
+    }
+    if (failure instanceof GobletException g) {
+      throw new GobletException(g.status(), g.getMessage(), g);
+    }
+    if (failure instanceof IOException io) {
+      throw new IOException("generating the pack failed: " + io.getMessage(), io);
+    }
+    throw new GobletException(Status.INTERNAL, "generating the pack failed", failure);
   }
 
   /** @return how many requests read an entry another request generated */
@@ -408,33 +445,10 @@ final class PackCache implements AutoCloseable {
     }
   }
 
-  /** One request's view of an entry: streams it as it grows. Not thread-safe. */
-  final class Reader implements AutoCloseable {
-    private final Entry entry;
-    private final boolean shared;
-    private final FileChannel channel;
-    private final long opened = nanoTime.getAsLong();
-    private long position;
-    private boolean closed;
-
-    private Reader(Entry entry, boolean shared) throws IOException {
-      this.entry = entry;
-      this.shared = shared;
-      FileChannel opening;
-      try {
-        opening = FileChannel.open(entry.file, StandardOpenOption.READ);
-      } catch (IOException e) {
-        entry.release();
-        deleteIfUnused(entry);
-        throw e;
-      }
-      this.channel = opening;
-    }
-
+  /** One request's answer. Not thread-safe. */
+  interface Reader extends AutoCloseable {
     /** @return whether this reader reads an answer another request started */
-    boolean shared() {
-      return shared;
-    }
+    boolean shared();
 
     /**
      * Copies the whole answer to {@code out} as it is written, flushing whenever it has caught up
@@ -448,6 +462,42 @@ final class PackCache implements AutoCloseable {
      * @throws IOException when the client cannot be written to, or the spool cannot be read
      */
     void transferTo(OutputStream out, Waiting waiting, Duration interval)
+        throws GobletException, IOException;
+
+    @Override
+    void close() throws IOException;
+  }
+
+  /** One request's view of an entry: streams it as it grows. Not thread-safe. */
+  final class SpoolReader implements Reader {
+    private final Entry entry;
+    private final boolean shared;
+    private final FileChannel channel;
+    private final long opened = nanoTime.getAsLong();
+    private long position;
+    private boolean closed;
+
+    private SpoolReader(Entry entry, boolean shared) throws IOException {
+      this.entry = entry;
+      this.shared = shared;
+      FileChannel opening;
+      try {
+        opening = FileChannel.open(entry.file, StandardOpenOption.READ);
+      } catch (IOException e) {
+        entry.release();
+        deleteIfUnused(entry);
+        throw e;
+      }
+      this.channel = opening;
+    }
+
+    @Override
+    public boolean shared() {
+      return shared;
+    }
+
+    @Override
+    public void transferTo(OutputStream out, Waiting waiting, Duration interval)
         throws GobletException, IOException {
       ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
       long slice = interval.toNanos();
@@ -496,20 +546,6 @@ final class PackCache implements AutoCloseable {
       }
     }
 
-    /** Throws the generation's failure anew, so that each reader's trace is its own. */
-    private void rethrow(Throwable failure) throws GobletException, IOException {
-      if (failure instanceof AnsweredException a) {
-        throw new AnsweredException(a.status(), a.getMessage(), a);
-      }
-      if (failure instanceof GobletException g) {
-        throw new GobletException(g.status(), g.getMessage(), g);
-      }
-      if (failure instanceof IOException io) {
-        throw new IOException("generating the pack failed: " + io.getMessage(), io);
-      }
-      throw new GobletException(Status.INTERNAL, "generating the pack failed", failure);
-    }
-
     @Override
     public void close() throws IOException {
       if (closed) {
@@ -523,5 +559,68 @@ final class PackCache implements AutoCloseable {
         deleteIfUnused(entry);
       }
     }
+  }
+
+  /**
+   * An answer generated on the pack-generation executor straight to the client, for when no spool
+   * file can be made: the generation holds its thread for the whole transfer (the behaviour before
+   * the spool), and the client gets no keepalives while it waits.
+   */
+  private final class DirectReader implements Reader {
+    private final Generator generator;
+
+    DirectReader(Generator generator) {
+      this.generator = generator;
+    }
+
+    @Override
+    public boolean shared() {
+      return false;
+    }
+
+    @Override
+    public void transferTo(OutputStream out, Waiting waiting, Duration interval)
+        throws GobletException, IOException {
+      AtomicBoolean claimed = new AtomicBoolean();
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      try {
+        generators.execute(
+            () -> {
+              if (!claimed.compareAndSet(false, true)) {
+                return; // the reader gave up waiting
+              }
+              generations.incrementAndGet();
+              try {
+                generator.writeTo(out);
+                out.flush();
+                done.complete(null);
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        throw busy(e);
+      }
+      long opened = nanoTime.getAsLong();
+      while (true) {
+        try {
+          done.get(interval.toNanos(), TimeUnit.NANOSECONDS);
+          return;
+        } catch (TimeoutException e) {
+          boolean late = closed || nanoTime.getAsLong() - opened >= startLimit.toNanos();
+          if (late && claimed.compareAndSet(false, true)) {
+            throw busy(null);
+          }
+        } catch (ExecutionException e) {
+          rethrow(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for a pack", e);
+        }
+      }
+    }
+
+    @Override
+    public void close() {}
   }
 }
