@@ -205,10 +205,10 @@ final class PackCache implements AutoCloseable {
   }
 
   private void finish(Entry entry, Throwable failure) {
-    entry.finish(failure);
     if (failure != null) {
-      remove(entry); // a failed answer is never served to a later request
+      remove(entry); // first: a failed answer is never served to a later request
     }
+    entry.finish(failure);
     deleteIfUnused(entry);
   }
 
