@@ -330,8 +330,8 @@ public final class FetchHandler implements AutoCloseable {
       Optional<CompletableFuture<Void>> pending = mirror.pendingFetch();
       if (pending.isPresent()) {
         await(pending.get(), mirror, keepalive); // asked for while the upstream was there
-        missing = missing(mirror, wants);
       }
+      missing = missing(mirror, wants); // again: a fetch may have ended since the first look
       if (!missing.isEmpty()) {
         throw new GobletException(
             Status.UNAVAILABLE,
