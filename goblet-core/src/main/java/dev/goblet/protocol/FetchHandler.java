@@ -153,6 +153,8 @@ public final class FetchHandler implements AutoCloseable {
         new Keepalive(
             out, !command.arguments().contains("no-progress"), keepalives.interval(),
             System::nanoTime);
+    // A refused repository gets a plain ERR, before any packfile section opens.
+    gate.requireNotRefused(mirror.upstreamUrl());
     try {
       if (keepalives.enabled() && answersWithPackfileOnly(command)) {
         keepalive.start();
