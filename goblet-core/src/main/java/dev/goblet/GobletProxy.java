@@ -5,6 +5,7 @@ import dev.goblet.auth.UpstreamRequestAuthorizer;
 import dev.goblet.backup.BackupSchedule;
 import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.concurrent.ProxyExecutors;
 import dev.goblet.lifecycle.WorkTracker;
 import dev.goblet.metrics.GobletMetrics;
 import dev.goblet.metrics.SnapshotMetrics;
@@ -37,9 +38,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,16 +61,20 @@ import org.slf4j.LoggerFactory;
 public final class GobletProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GobletProxy.class);
 
+  /** The pack cache's spool directory below the cache root. */
+  static final String PACK_CACHE_DIR = ".pack-cache";
+
   private final ServerConfig config;
   private final CacheRootLock cacheRootLock;
   private final ExecutorService executor;
-  private final boolean ownsExecutor;
   private final WorkTracker work = new WorkTracker();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final UpstreamGate gate;
   private final MirrorManager mirrors;
   private final LsRefsCache lsRefsCache;
   private final SmartHttpHandler handler;
+  private final ProxyExecutors ownedExecutors;
+  private final FetchHandler fetch;
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
@@ -83,8 +86,12 @@ public final class GobletProxy implements AutoCloseable {
   private GobletProxy(ServerConfig config, CacheRootLock cacheRootLock) throws IOException {
     this.config = config;
     this.cacheRootLock = cacheRootLock;
-    this.ownsExecutor = config.executor().isEmpty();
-    this.executor = config.executor().orElseGet(GobletProxy::newExecutor);
+    this.ownedExecutors =
+        new ProxyExecutors(
+            config.maxConcurrentPackGenerations(),
+            config.maxConcurrentFetchesPerUpstream(),
+            config.maxQueuedFetchesPerUpstream());
+    this.executor = config.executor().orElseGet(ownedExecutors::background);
     Executor background = work.executor(executor);
     this.errors = GuardedHooks.errors(config.errorReporter());
     this.requests = GuardedHooks.requests(config.requestLogger());
@@ -111,12 +118,14 @@ public final class GobletProxy implements AutoCloseable {
         new MirrorManager(
             config.cacheRoot(),
             new MirrorContext(
-                background,
+                ownedExecutors.upstreamFetches(),
                 config.clock(),
                 client,
                 gate,
                 operations,
                 config.upstreamFetchTimeout(),
+                config.upstreamFetchStallWindow(),
+                ownedExecutors.ticks(),
                 metrics,
                 work::isClosing),
             new MirrorLifecycle(config.cacheMaxBytes(), operations, evictions(metrics)));
@@ -164,11 +173,20 @@ public final class GobletProxy implements AutoCloseable {
             new LsRefsHandler.OfflinePolicy(
                 config.offlineMode(), config.lsRefsCacheTtl(), config.lsRefsMaxStaleness()),
             metrics);
-    FetchHandler fetch =
+    this.fetch =
         new FetchHandler(
             gate,
             config.upstreamFetchTimeout(),
-            config.maxConcurrentPackGenerations(),
+            new FetchHandler.Packs(
+                config.cacheRoot().resolve(PACK_CACHE_DIR),
+                config.packCacheEnabled(),
+                config.packCacheMaxAge(),
+                config.packCacheMaxBytes(),
+                ownedExecutors.packGenerations()),
+            new FetchHandler.Keepalives(
+                config.clientKeepalives(),
+                config.clientKeepaliveInterval(),
+                key -> lsRefsCache.get(key).map(e -> lsRefsCache.age(e.newestTime()))),
             metrics);
     this.handler =
         new SmartHttpHandler(
@@ -621,16 +639,13 @@ public final class GobletProxy implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    work.close();
+    work.close(); // running fetches and repacks see it at JGit's next check and stop
     backupSchedule.close();
     if (snapshots != null) {
       snapshots.close();
     }
     if (ownScheduler != null) {
       ownScheduler.shutdownNow();
-    }
-    if (ownsExecutor) {
-      executor.shutdown();
     }
     Duration timeout = config.shutdownTimeout();
     boolean idle = awaitIdle(timeout);
@@ -640,23 +655,48 @@ public final class GobletProxy implements AutoCloseable {
           config.cacheRoot(),
           work.active(),
           timeout);
-      if (ownsExecutor) {
-        for (Runnable dropped : executor.shutdownNow()) {
-          if (dropped instanceof WorkTracker.Counted task) {
-            task.abandon();
-          }
-        }
-      }
-      idle = awaitIdle(timeout);
     }
-    if (!idle) {
+    // The proxy's own pools (upstream fetches, pack generations, and the background pool unless
+    // it is the host's): interrupted now, waited for as long again.
+    boolean ended = shutdownPools(timeout);
+    idle = idle || awaitIdle(timeout);
+    if (!idle || !ended) {
       log.error(
-          "closing the proxy on {}: {} requests or tasks still running; the cache root stays"
-              + " locked until they end",
+          "closing the proxy on {}: work still running after {}; the cache root stays locked"
+              + " until it ends",
           config.cacheRoot(),
-          work.active());
+          timeout.multipliedBy(2));
     }
-    work.whenClosedAndIdle(this::release);
+    if (ended) {
+      fetch.close();
+      work.whenClosedAndIdle(this::release);
+    } else {
+      Thread waiter =
+          new Thread(
+              () -> {
+                ownedExecutors.awaitTermination();
+                fetch.close();
+                work.whenClosedAndIdle(this::release);
+              },
+              "goblet-close");
+      waiter.setDaemon(true);
+      waiter.start();
+    }
+  }
+
+  private boolean shutdownPools(Duration timeout) {
+    try {
+      return ownedExecutors.shutdown(
+          timeout,
+          dropped -> {
+            if (dropped instanceof WorkTracker.Counted task) {
+              task.abandon(); // never to run: it must not keep the tracker busy
+            }
+          });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private boolean awaitIdle(Duration timeout) {
@@ -679,22 +719,8 @@ public final class GobletProxy implements AutoCloseable {
     log.info("goblet proxy on {} closed", config.cacheRoot());
   }
 
-  private static ExecutorService newExecutor() {
-    return Executors.newFixedThreadPool(
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-        daemonThreads("goblet-background-"));
-  }
-
   private static ScheduledExecutorService newScheduler() {
-    return Executors.newSingleThreadScheduledExecutor(daemonThreads("goblet-scheduler-"));
-  }
-
-  private static ThreadFactory daemonThreads(String namePrefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, namePrefix + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
+    return Executors.newSingleThreadScheduledExecutor(
+        ProxyExecutors.daemonThreads("goblet-scheduler-"));
   }
 }

@@ -48,6 +48,14 @@ public final class ServerConfig {
   private final Duration lsRefsMaxStaleness;
   private final int lsRefsCacheMaxRepositories;
   private final int maxConcurrentPackGenerations;
+  private final boolean packCacheEnabled;
+  private final Duration packCacheMaxAge;
+  private final long packCacheMaxBytes;
+  private final int maxConcurrentFetchesPerUpstream;
+  private final int maxQueuedFetchesPerUpstream;
+  private final Duration upstreamFetchStallWindow;
+  private final boolean clientKeepalives;
+  private final Duration clientKeepaliveInterval;
   private final BackupStore backupStore;
   private final Duration backupInterval;
   private final SnapshotStore snapshotStore;
@@ -82,6 +90,14 @@ public final class ServerConfig {
     this.lsRefsMaxStaleness = b.lsRefsMaxStaleness;
     this.lsRefsCacheMaxRepositories = b.lsRefsCacheMaxRepositories;
     this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
+    this.packCacheEnabled = b.packCacheEnabled;
+    this.packCacheMaxAge = b.packCacheMaxAge;
+    this.packCacheMaxBytes = b.packCacheMaxBytes;
+    this.maxConcurrentFetchesPerUpstream = b.maxConcurrentFetchesPerUpstream;
+    this.maxQueuedFetchesPerUpstream = b.maxQueuedFetchesPerUpstream;
+    this.upstreamFetchStallWindow = b.upstreamFetchStallWindow;
+    this.clientKeepalives = b.clientKeepalives;
+    this.clientKeepaliveInterval = b.clientKeepaliveInterval;
     this.backupStore = b.backupStore;
     this.backupInterval = b.backupInterval;
     this.snapshotStore = b.snapshotStore;
@@ -149,8 +165,10 @@ public final class ServerConfig {
   }
 
   /**
-   * @return the host's executor for background work (upstream fetches, cache writes); when empty
-   *     the proxy runs its own and stops it on {@link GobletProxy#close()}
+   * @return the host's executor for background work (mirror-vs-upstream comparisons, listing
+   *     refreshes, the restore at start); when empty the proxy runs its own, bounded, and stops it
+   *     on {@link GobletProxy#close()}. Upstream fetches and pack generations always run on the
+   *     proxy's own bounded pools.
    */
   public Optional<ExecutorService> executor() {
     return Optional.ofNullable(executor);
@@ -242,6 +260,46 @@ public final class ServerConfig {
     return maxConcurrentPackGenerations;
   }
 
+  /** @return whether identical fetches share one pack generation (the pack cache) */
+  public boolean packCacheEnabled() {
+    return packCacheEnabled;
+  }
+
+  /** @return how long a cached pack is served after its generation started */
+  public Duration packCacheMaxAge() {
+    return packCacheMaxAge;
+  }
+
+  /** @return the byte budget of the pack cache's spool files */
+  public long packCacheMaxBytes() {
+    return packCacheMaxBytes;
+  }
+
+  /** @return how many mirror fetches run at once against one upstream server */
+  public int maxConcurrentFetchesPerUpstream() {
+    return maxConcurrentFetchesPerUpstream;
+  }
+
+  /** @return how many more mirror fetches may wait for one upstream server */
+  public int maxQueuedFetchesPerUpstream() {
+    return maxQueuedFetchesPerUpstream;
+  }
+
+  /** @return how long a mirror fetch may receive under 1 KiB before it is cancelled as stalled */
+  public Duration upstreamFetchStallWindow() {
+    return upstreamFetchStallWindow;
+  }
+
+  /** @return whether waiting v2 fetches get progress lines and keepalives */
+  public boolean clientKeepalives() {
+    return clientKeepalives;
+  }
+
+  /** @return the longest silence a waiting v2 fetch's client sees */
+  public Duration clientKeepaliveInterval() {
+    return clientKeepaliveInterval;
+  }
+
   /**
    * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
    *     empty means no backups
@@ -318,6 +376,14 @@ public final class ServerConfig {
     private int lsRefsCacheMaxRepositories = 10_000;
     private int maxConcurrentPackGenerations =
         Math.max(2, Runtime.getRuntime().availableProcessors());
+    private boolean packCacheEnabled = true;
+    private Duration packCacheMaxAge = Duration.ofMinutes(5);
+    private long packCacheMaxBytes = 1L << 30;
+    private int maxConcurrentFetchesPerUpstream = 4;
+    private int maxQueuedFetchesPerUpstream = 64;
+    private Duration upstreamFetchStallWindow = Duration.ofSeconds(60);
+    private boolean clientKeepalives = true;
+    private Duration clientKeepaliveInterval = Duration.ofSeconds(5);
     private BackupStore backupStore;
     private Duration backupInterval = Duration.ofHours(1);
     private SnapshotStore snapshotStore;
@@ -354,6 +420,14 @@ public final class ServerConfig {
       lsRefsMaxStaleness = c.lsRefsMaxStaleness;
       lsRefsCacheMaxRepositories = c.lsRefsCacheMaxRepositories;
       maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
+      packCacheEnabled = c.packCacheEnabled;
+      packCacheMaxAge = c.packCacheMaxAge;
+      packCacheMaxBytes = c.packCacheMaxBytes;
+      maxConcurrentFetchesPerUpstream = c.maxConcurrentFetchesPerUpstream;
+      maxQueuedFetchesPerUpstream = c.maxQueuedFetchesPerUpstream;
+      upstreamFetchStallWindow = c.upstreamFetchStallWindow;
+      clientKeepalives = c.clientKeepalives;
+      clientKeepaliveInterval = c.clientKeepaliveInterval;
       backupStore = c.backupStore;
       backupInterval = c.backupInterval;
       snapshotStore = c.snapshotStore;
@@ -566,6 +640,92 @@ public final class ServerConfig {
         throw new IllegalArgumentException("maxConcurrentPackGenerations must be >= 1: " + max);
       }
       this.maxConcurrentPackGenerations = max;
+      return this;
+    }
+
+    /**
+     * Default on. With the pack cache, identical fetches (same mirror refs, wants, haves,
+     * shallow/deepen, filter and capabilities) share one pack generation and stream its spool
+     * file under {@code <cacheRoot>/.pack-cache}, even while it is still being written. Off, every
+     * fetch generates its own pack; either way the pack is generated under {@link
+     * #maxConcurrentPackGenerations} and streamed to the client outside it.
+     */
+    public Builder packCacheEnabled(boolean enabled) {
+      this.packCacheEnabled = enabled;
+      return this;
+    }
+
+    /** Default 5 minutes (as Gitaly's {@code max_age}). */
+    public Builder packCacheMaxAge(Duration maxAge) {
+      this.packCacheMaxAge = positive(maxAge, "packCacheMaxAge");
+      return this;
+    }
+
+    /**
+     * Default 1 GiB: the oldest finished entries are evicted beyond it. Files being read when
+     * evicted count until their last reader ends.
+     */
+    public Builder packCacheMaxBytes(long maxBytes) {
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("packCacheMaxBytes must be >= 1: " + maxBytes);
+      }
+      this.packCacheMaxBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * Default 4. Mirror fetches run in one lane per upstream server ({@code scheme://host:port}):
+     * fetches hanging on one server never hold up another server's.
+     */
+    public Builder maxConcurrentFetchesPerUpstream(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxConcurrentFetchesPerUpstream must be >= 1: " + max);
+      }
+      this.maxConcurrentFetchesPerUpstream = max;
+      return this;
+    }
+
+    /**
+     * Default 64. Beyond it, a request needing a new fetch from that server is answered at once
+     * with "the proxy cannot start another upstream fetch now" (HTTP 503 or a Git ERR).
+     */
+    public Builder maxQueuedFetchesPerUpstream(int max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxQueuedFetchesPerUpstream must be >= 0: " + max);
+      }
+      this.maxQueuedFetchesPerUpstream = max;
+      return this;
+    }
+
+    /**
+     * Default 60 seconds. A mirror fetch that receives less than 1 KiB from the upstream in this
+     * long is cancelled as stalled (a trickle); a silent one ends after {@link
+     * #upstreamFetchTimeout} without a byte. A fetch that keeps moving, even slowly (an upstream
+     * computing a big pack sends progress lines), is never cut. So a hanging or trickling fetch
+     * ends within this window plus {@link #upstreamFetchTimeout}.
+     */
+    public Builder upstreamFetchStallWindow(Duration window) {
+      this.upstreamFetchStallWindow = atLeastOneSecond(window, "upstreamFetchStallWindow");
+      return this;
+    }
+
+    /**
+     * Default on. A protocol v2 fetch that has ended its negotiation ({@code done}, no shallow or
+     * deepen, no want-ref) gets its {@code packfile} section opened at once; while the proxy waits
+     * for the upstream or the pack, the client hears progress lines ({@code remote: goblet:
+     * fetching owner/repo from github.com (12 s)}) or, with {@code --quiet}/no-progress, git's
+     * empty keepalive packets, at least every {@link #clientKeepaliveInterval}; load balancers with
+     * idle timeouts then keep the connection. When the upstream is unavailable and refs came from
+     * the cache, the fetch says so. Off, the client hears nothing until the pack starts.
+     */
+    public Builder clientKeepalives(boolean enabled) {
+      this.clientKeepalives = enabled;
+      return this;
+    }
+
+    /** Default 5 seconds; at least one second. */
+    public Builder clientKeepaliveInterval(Duration interval) {
+      this.clientKeepaliveInterval = atLeastOneSecond(interval, "clientKeepaliveInterval");
       return this;
     }
 

@@ -36,6 +36,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code outbound.fetch.ok|error} (timer): mirror fetches from the upstream
  *   <li>{@code fetch.upstream-wait} (timer): how long client fetches waited for the upstream
  *   <li>{@code upstream-fetches.started}, {@code upstream-fetches.coalesced} (counters)
+ *   <li>{@code pack-cache.hits} (counter: fetch answers streamed from a pack another request
+ *       generated), {@code pack-cache.generations} (counter: answers generated)
  *   <li>{@code ls-refs-cache.hits}, {@code .misses}, {@code .stale-serves}, {@code .refs-withheld}
  *       (counters); {@code ls-refs-cache.served-age-seconds} (histogram); {@code
  *       ls-refs-cache.oldest-served-age-seconds} (gauge: the oldest age served since start);
@@ -77,6 +79,8 @@ public final class GobletMetrics
   private final Counter staleServes;
   private final Counter refsWithheld;
   private final Histogram servedAge;
+  private final Counter packCacheHits;
+  private final Counter packGenerations;
   private final Timer upstreamWait;
   private final Counter fetchesStarted;
   private final Counter fetchesCoalesced;
@@ -117,6 +121,8 @@ public final class GobletMetrics
     this.servedAge = registry.histogram(name("ls-refs-cache.served-age-seconds"));
     this.upstreamWait = registry.timer(name("fetch.upstream-wait"));
     this.fetchesStarted = registry.counter(name("upstream-fetches.started"));
+    this.packCacheHits = registry.counter(name("pack-cache.hits"));
+    this.packGenerations = registry.counter(name("pack-cache.generations"));
     this.fetchesCoalesced = registry.counter(name("upstream-fetches.coalesced"));
     this.requestBytes = registry.meter(name("inbound.request-bytes"));
     this.responseBytes = registry.meter(name("inbound.response-bytes"));
@@ -206,6 +212,11 @@ public final class GobletMetrics
     if (!servedLocally) {
       upstreamWait.update(waited.toNanos(), TimeUnit.NANOSECONDS);
     }
+  }
+
+  @Override
+  public void packAnswered(boolean shared) {
+    (shared ? packCacheHits : packGenerations).inc();
   }
 
   @Override

@@ -10,8 +10,8 @@ import java.util.List;
 import org.eclipse.jgit.transport.PacketLineIn;
 
 /**
- * Splits a protocol v2 request body into {@link Command}s. A body may hold several commands, each
- * {@code command=<name>}, capability lines, an optional delimiter and argument lines, and a flush.
+ * Reads the {@link Command} of a protocol v2 request body: {@code command=<name>}, capability
+ * lines, an optional delimiter and argument lines, and a flush.
  * Thread-safe (stateless).
  */
 public final class CommandReader {
@@ -20,31 +20,42 @@ public final class CommandReader {
   private CommandReader() {}
 
   /**
+   * Reads the one command of a request. Git sends one command per HTTP request, and its own
+   * server answers only the first; the proxy refuses a body with more rather than relaying each
+   * (which would turn one small request into hundreds of upstream calls).
+   *
    * @param body the whole (decoded) request body
-   * @return the commands, at least one
-   * @throws GobletException ({@link Status#BAD_REQUEST}) for anything that is not well-formed
+   * @return its command
+   * @throws GobletException ({@link Status#BAD_REQUEST}) for anything that is not well-formed, or
+   *     a second command
    */
-  public static List<Command> read(byte[] body) throws GobletException {
+  public static Command readOne(byte[] body) throws GobletException {
     ByteArrayInputStream bytes = new ByteArrayInputStream(body);
     PacketLineIn in = new PacketLineIn(bytes);
-    List<Command> commands = new ArrayList<>();
+    Command command = null;
     try {
       while (bytes.available() > 0) {
         String first = checked(in.readString());
         if (PacketLineIn.isEnd(first)) {
-          continue; // a stray flush between commands carries nothing
+          continue;
         }
-        commands.add(readCommand(first, in));
+        if (command != null && first.startsWith("command=")) {
+          throw new GobletException(
+              Status.BAD_REQUEST,
+              "the proxy answers one command per request, as git sends them; this request has"
+                  + " more than one");
+        }
+        command = readCommand(first, in); // after a command: fails, naming what came instead
       }
     } catch (EOFException e) {
       throw new GobletException(Status.BAD_REQUEST, "truncated request: a command ended early", e);
     } catch (IOException e) {
       throw new GobletException(Status.BAD_REQUEST, "malformed pkt-line in request", e);
     }
-    if (commands.isEmpty()) {
+    if (command == null) {
       throw new GobletException(Status.BAD_REQUEST, "empty request: no command was sent");
     }
-    return commands;
+    return command;
   }
 
   private static Command readCommand(String first, PacketLineIn in)

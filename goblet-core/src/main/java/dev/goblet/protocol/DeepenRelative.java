@@ -1,5 +1,7 @@
 package dev.goblet.protocol;
 
+import dev.goblet.GobletException;
+import dev.goblet.Status;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,11 +32,17 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * reach none of the client's shallow commits, git deepens nothing and sends all history the client
  * lacks; so does the translation, with an unlimited depth.
  *
+ * <p>The walk is bounded ({@link #MAX_COMMITS} commits); beyond it the request is refused with a
+ * clear message. It runs inside the pack generation, under the proxy's CPU ration for packs.
+ *
  * <p>Stateless; thread-safe.
  */
 final class DeepenRelative {
   /** The capability (v0) or argument (v2) line. */
   static final String KEYWORD = "deepen-relative";
+
+  /** The most commits one translation walks. */
+  static final int MAX_COMMITS = 1_000_000;
 
   private DeepenRelative() {}
 
@@ -48,19 +56,33 @@ final class DeepenRelative {
    *     Integer#MAX_VALUE} (no limit) when the wants reach none of the shallow commits, or 0 when
    *     {@code relativeDepth} is 0 (there is no depth to translate)
    * @throws IOException when the mirror cannot be read
+   * @throws GobletException ({@link Status#BAD_REQUEST}) when the walk would pass {@link
+   *     #MAX_COMMITS} commits
    */
   static int absoluteDepth(
       Repository repo,
       Collection<? extends AnyObjectId> wants,
       Collection<? extends AnyObjectId> clientShallows,
       int relativeDepth)
-      throws IOException {
+      throws IOException, GobletException {
+    return absoluteDepth(repo, wants, clientShallows, relativeDepth, MAX_COMMITS);
+  }
+
+  /** {@link #absoluteDepth(Repository, Collection, Collection, int)} with a given walk bound. */
+  static int absoluteDepth(
+      Repository repo,
+      Collection<? extends AnyObjectId> wants,
+      Collection<? extends AnyObjectId> clientShallows,
+      int relativeDepth,
+      int maxCommits)
+      throws IOException, GobletException {
     if (relativeDepth <= 0) {
       return 0;
     }
     Set<ObjectId> unseen = new HashSet<>();
     clientShallows.forEach(id -> unseen.add(id.toObjectId()));
     int deepest = -1;
+    int walked = 0;
     try (RevWalk walk = new RevWalk(repo)) {
       RevFlag queued = walk.newFlag("queued");
       List<RevCommit> level = new ArrayList<>();
@@ -77,6 +99,12 @@ final class DeepenRelative {
         for (RevCommit commit : level) {
           if (unseen.remove(commit)) {
             deepest = distance;
+          }
+          if (++walked > maxCommits) {
+            throw new GobletException(
+                Status.BAD_REQUEST,
+                "deepen-relative would walk more than " + maxCommits + " commits to find the"
+                    + " client's shallow commits; fetch with --depth <n> instead");
           }
           walk.parseHeaders(commit);
           for (RevCommit parent : commit.getParents()) {

@@ -9,6 +9,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,16 +18,19 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
@@ -34,7 +39,9 @@ import org.eclipse.jgit.transport.UploadPackInternalServerErrorException;
  * shares the mirror's upstream fetch and waits for it to end — no polling. {@code deepen-relative},
  * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
-public final class FetchHandler {
+public final class FetchHandler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+
   /** Told how a fetch was served; must be fast and not throw. */
   public interface Listener {
     /** Records nothing. */
@@ -45,27 +52,74 @@ public final class FetchHandler {
      * @param waited how long the request waited for upstream fetches
      */
     default void served(boolean servedLocally, Duration waited) {}
+
+    /**
+     * @param shared whether the answer came from the pack cache (another request generated it)
+     */
+    default void packAnswered(boolean shared) {}
   }
+
+  /**
+   * Where and how upload-pack answers are spooled (see the pack cache in the README).
+   *
+   * @param spoolDir the directory of the spool files, under the cache root
+   * @param cacheEnabled whether identical requests share one generation and its file
+   * @param maxAge how long a cached answer is served after its generation started
+   * @param maxBytes the byte budget of the spool files
+   * @param generators runs the generations; its thread count is the CPU ration for packs
+   */
+  public record Packs(
+      Path spoolDir, boolean cacheEnabled, Duration maxAge, long maxBytes, Executor generators) {}
+
+  /**
+   * How a waiting v2 fetch keeps its client's connection alive (see {@link Keepalive}).
+   *
+   * @param enabled whether to open the {@code packfile} section early and send keepalives
+   * @param interval the longest silence a waiting client sees
+   * @param cachedRefsAge the age of a mirror's cached ls-refs answer, by mirror key, if any: said
+   *     to the user when the upstream is unavailable
+   */
+  public record Keepalives(
+      boolean enabled, Duration interval, Function<String, Optional<Duration>> cachedRefsAge) {}
+
+  /** How often a reader waiting for pack bytes wakes up to check on the generation. */
+  private static final Duration WAIT_SLICE = Duration.ofSeconds(1);
 
   /** The pkt-line UploadPack ends a negotiation round without common commits with. */
   private static final byte[] NAK = "0008NAK\n".getBytes(StandardCharsets.US_ASCII);
 
   private final UpstreamGate gate;
   private final Duration waitLimit;
-  private final Semaphore packSlots;
+  private final PackCache packs;
+  private final Keepalives keepalives;
   private final Listener listener;
 
   /**
    * @param gate the upstream switch and breakers
-   * @param waitLimit the longest a request waits for one upstream fetch
-   * @param maxConcurrentPacks how many packs may be generated at once
+   * @param waitLimit the longest a request waits for one upstream fetch, and for its pack
+   *     generation to start
+   * @param packs where answers are spooled and generated
+   * @param keepalives how waiting clients are kept alive and informed
    * @param listener told how each fetch was served
    */
   public FetchHandler(
-      UpstreamGate gate, Duration waitLimit, int maxConcurrentPacks, Listener listener) {
+      UpstreamGate gate,
+      Duration waitLimit,
+      Packs packs,
+      Keepalives keepalives,
+      Listener listener) {
+    this.keepalives = keepalives;
     this.gate = gate;
     this.waitLimit = waitLimit;
-    this.packSlots = new Semaphore(maxConcurrentPacks, true);
+    this.packs =
+        new PackCache(
+            packs.spoolDir(),
+            packs.cacheEnabled(),
+            packs.maxAge(),
+            packs.maxBytes(),
+            packs.generators(),
+            waitLimit,
+            System::nanoTime);
     this.listener = listener;
   }
 
@@ -95,14 +149,88 @@ public final class FetchHandler {
         relative && !depths.isEmpty()
             ? WireValues.positive(depths.get(depths.size() - 1), "deepen")
             : 0;
-    boolean local = ensureObjects(mirror, wants);
-    byte[] request = command.encode();
-    if (relative) {
-      int absolute = DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth);
-      request = withAbsoluteDepth(command, absolute).encode();
+    Keepalive keepalive =
+        new Keepalive(
+            out, !command.arguments().contains("no-progress"), keepalives.interval(),
+            System::nanoTime);
+    // A refused repository gets a plain ERR, before any packfile section opens.
+    gate.requireNotRefused(mirror.upstreamUrl());
+    try {
+      if (keepalives.enabled() && answersWithPackfileOnly(command)) {
+        keepalive.start();
+        sayOutage(mirror, keepalive);
+      }
+      return fetch(mirror, command, protocolParameters, keepalive, wants, relative, shallows, depth);
+    } catch (GobletException e) {
+      if (!keepalive.started() || e instanceof AnsweredException) {
+        throw e;
+      }
+      keepalive.fail(e.getMessage());
+      throw new AnsweredException(e.status(), e.getMessage(), e);
     }
-    uploadPack(mirror, request, protocolParameters, out, false);
+  }
+
+  private boolean fetch(
+      Mirror mirror,
+      Command command,
+      List<String> protocolParameters,
+      Keepalive keepalive,
+      List<ObjectId> wants,
+      boolean relative,
+      List<ObjectId> shallows,
+      int depth)
+      throws GobletException, IOException {
+    boolean local = ensureObjects(mirror, wants, keepalive);
+    if (!command.argumentValues("deepen-not ").isEmpty()) {
+      refreshRefs(mirror, keepalive);
+    }
+    byte[] request = command.encode();
+    PackRequest translated =
+        !relative
+            ? () -> request
+            : () ->
+                withAbsoluteDepth(
+                        command,
+                        DeepenRelative.absoluteDepth(mirror.repository(), wants, shallows, depth))
+                    .encode();
+    uploadPack(mirror, request, translated, protocolParameters, keepalive, false);
     return local;
+  }
+
+  /**
+   * @return whether the answer is the {@code packfile} section alone, so that it can be opened at
+   *     once: the negotiation is done and nothing asks for the sections before it ({@code
+   *     shallow-info} for shallow and deepen requests, {@code wanted-refs} for want-ref) or
+   *     multiplexes them ({@code sideband-all})
+   */
+  private static boolean answersWithPackfileOnly(Command command) {
+    boolean done = false;
+    for (String argument : command.arguments()) {
+      if (argument.equals("done")) {
+        done = true;
+      } else if (argument.startsWith("deepen")
+          || argument.startsWith("shallow ")
+          || argument.startsWith("want-ref ")
+          || argument.equals("sideband-all")
+          || argument.startsWith("packfile-uris")) {
+        return false;
+      }
+    }
+    return done;
+  }
+
+  /** Tells the user that refs came from the cache while the upstream is unavailable. */
+  private void sayOutage(Mirror mirror, Keepalive keepalive) throws IOException {
+    if (!gate.isUnavailable(mirror.upstreamUrl())) {
+      return;
+    }
+    Optional<Duration> age = keepalives.cachedRefsAge().apply(mirror.key());
+    if (age.isPresent()) {
+      long minutes = age.get().toMinutes();
+      keepalive.say(
+          mirror.upstreamUrl().getRawAuthority() + " is unavailable; refs served from cache, "
+              + (minutes > 0 ? minutes + " min" : age.get().toSeconds() + " s") + " old");
+    }
   }
 
   /**
@@ -120,18 +248,22 @@ public final class FetchHandler {
   boolean fetchV0(
       Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    boolean local = ensureObjects(mirror, request.wants());
-    byte[] body = request.body();
-    if (request.isDeepenRelative()) {
-      body =
-          request.withAbsoluteDepth(
-              DeepenRelative.absoluteDepth(
-                  mirror.repository(), request.wants(), request.shallows(), request.depth()));
+    Keepalive off = new Keepalive(out, false, keepalives.interval(), System::nanoTime);
+    boolean local = ensureObjects(mirror, request.wants(), off);
+    if (request.namesRefs()) {
+      refreshRefs(mirror, off);
     }
+    PackRequest translated =
+        !request.isDeepenRelative()
+            ? request::body
+            : () ->
+                request.withAbsoluteDepth(
+                    DeepenRelative.absoluteDepth(
+                        mirror.repository(), request.wants(), request.shallows(), request.depth()));
     if (request.isShallowListRound()) {
       shallowListRound(mirror, request, protocolParameters, out);
     } else {
-      uploadPack(mirror, body, protocolParameters, out, true);
+      uploadPack(mirror, request.body(), translated, protocolParameters, off, true);
     }
     return local;
   }
@@ -148,7 +280,14 @@ public final class FetchHandler {
       throws GobletException, IOException {
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     try {
-      uploadPack(mirror, request.withEmptyHaves(), protocolParameters, answer, true);
+      byte[] body = request.withEmptyHaves();
+      uploadPack(
+          mirror,
+          body,
+          () -> body,
+          protocolParameters,
+          new Keepalive(answer, false, keepalives.interval(), System::nanoTime),
+          true);
     } finally {
       byte[] bytes = answer.toByteArray();
       int length = bytes.length;
@@ -173,6 +312,17 @@ public final class FetchHandler {
    * @throws GobletException when they cannot be had
    */
   public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
+    Keepalive none =
+        new Keepalive(OutputStream.nullOutputStream(), false, waitLimit, System::nanoTime);
+    try {
+      return ensureObjects(mirror, wants, none);
+    } catch (IOException e) {
+      throw new IllegalStateException("a keepalive that never started wrote", e);
+    }
+  }
+
+  private boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants, Keepalive keepalive)
+      throws GobletException, IOException {
     gate.requireNotRefused(mirror.upstreamUrl()); // revoked upstream access ends serving
     Set<ObjectId> missing = missing(mirror, wants);
     if (missing.isEmpty()) {
@@ -183,9 +333,9 @@ public final class FetchHandler {
     if (gate.isUnavailable(mirror.upstreamUrl())) {
       Optional<CompletableFuture<Void>> pending = mirror.pendingFetch();
       if (pending.isPresent()) {
-        await(pending.get()); // asked for while the upstream was there; it may bring them
-        missing = missing(mirror, wants);
+        await(pending.get(), mirror, keepalive); // asked for while the upstream was there
       }
+      missing = missing(mirror, wants); // again: a fetch may have ended since the first look
       if (!missing.isEmpty()) {
         throw new GobletException(
             Status.UNAVAILABLE,
@@ -194,7 +344,7 @@ public final class FetchHandler {
                 + "; try again when the upstream is back");
       }
     } else {
-      await(mirror.fetchFor(missing));
+      await(mirror.fetchFor(missing), mirror, keepalive);
       missing = missing(mirror, wants);
       if (!missing.isEmpty()) {
         throw new GobletException(
@@ -204,6 +354,24 @@ public final class FetchHandler {
     }
     listener.served(false, Duration.ofNanos(System.nanoTime() - start));
     return false;
+  }
+
+  /**
+   * Brings the mirror's refs up to date before a request that names refs for the server to resolve
+   * ({@code deepen-not}, as {@code git clone --shallow-exclude} sends): the client named them from
+   * an ls-refs answer that may be newer than the mirror (a tag created upstream a moment ago). While
+   * the upstream is unavailable, or when the fetch fails, the mirror's refs are used as they are.
+   */
+  private void refreshRefs(Mirror mirror, Keepalive keepalive) throws IOException {
+    if (gate.isUnavailable(mirror.upstreamUrl())) {
+      return;
+    }
+    try {
+      await(mirror.fetchFor(Set.of()), mirror, keepalive);
+    } catch (GobletException e) {
+      log.info("refreshing the refs of {} for a deepen-not fetch failed: {}", mirror.key(),
+          e.getMessage());
+    }
   }
 
   private static Set<ObjectId> missing(Mirror mirror, Collection<ObjectId> wants) {
@@ -216,15 +384,47 @@ public final class FetchHandler {
     return missing;
   }
 
+  /** Makes the request UploadPack reads; runs inside the pack generation. */
+  private interface PackRequest {
+    byte[] get() throws IOException, GobletException;
+  }
+
+  /**
+   * Answers one stateless request with UploadPack's bytes from the pack cache: generated on the
+   * pack-generation executor (the CPU ration), streamed to the client on this thread, outside it.
+   *
+   * @param request the client's request, which keys the cache
+   * @param translated the request UploadPack reads (with deepen-relative translated, a bounded
+   *     walk that so runs under the ration too)
+   */
+  private void uploadPack(
+      Mirror mirror,
+      byte[] request,
+      PackRequest translated,
+      List<String> protocolParameters,
+      Keepalive keepalive,
+      boolean v0)
+      throws GobletException, IOException {
+    keepalive.activity("preparing the pack");
+    String key = PackKey.of(mirror.key(), mirror.refsVersion(), v0, protocolParameters, request);
+    try (PackCache.Reader reader =
+        packs.open(
+            key,
+            spool ->
+                runUploadPack(mirror, translated.get(), protocolParameters, spool, v0))) {
+      listener.packAnswered(reader.shared());
+      reader.transferTo(keepalive.packOut(), waited -> keepalive.idle(), WAIT_SLICE);
+    }
+  }
+
   /**
    * Runs JGit's UploadPack on the mirror for one stateless request. Any want is accepted (the
    * upstream advertised it, or the client named an object the mirror has); for v0 the mirror's refs
    * stand in for the advertisement the client saw, so that {@code include-tag} finds the tags.
    */
-  private void uploadPack(
+  private static void runUploadPack(
       Mirror mirror, byte[] request, List<String> protocolParameters, OutputStream out, boolean v0)
       throws GobletException, IOException {
-    acquirePackSlot();
     try {
       UploadPack uploadPack = new UploadPack(mirror.repository());
       uploadPack.setBiDirectionalPipe(false);
@@ -243,8 +443,6 @@ public final class FetchHandler {
         throw new AnsweredException(Status.BAD_REQUEST, cause.getMessage(), e);
       }
       throw new AnsweredException(Status.INTERNAL, "upload-pack failed on the mirror", e);
-    } finally {
-      packSlots.release();
     }
   }
 
@@ -263,12 +461,28 @@ public final class FetchHandler {
     return new Command(command.name(), command.capabilities(), arguments);
   }
 
-  private void await(CompletableFuture<Void> fetch) throws GobletException {
+  /** Waits for an upstream fetch, keeping the client alive meanwhile. */
+  private void await(CompletableFuture<Void> fetch, Mirror mirror, Keepalive keepalive)
+      throws GobletException, IOException {
+    URI upstream = mirror.upstreamUrl();
+    keepalive.activity(
+        "fetching " + upstream.getRawPath().replaceFirst("^/", "") + " from "
+            + upstream.getRawAuthority());
+    long deadline = System.nanoTime() + waitLimit.toNanos();
     try {
-      fetch.get(waitLimit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new GobletException(
-          Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
+      while (true) {
+        long left = deadline - System.nanoTime();
+        try {
+          fetch.get(Math.max(1, Math.min(left, WAIT_SLICE.toNanos())), TimeUnit.NANOSECONDS);
+          return;
+        } catch (TimeoutException e) {
+          if (System.nanoTime() - deadline >= 0) {
+            throw new GobletException(
+                Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
+          }
+          keepalive.idle();
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for the upstream", e);
@@ -281,18 +495,6 @@ public final class FetchHandler {
     }
   }
 
-  private void acquirePackSlot() throws GobletException {
-    try {
-      if (!packSlots.tryAcquire(waitLimit.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new GobletException(
-            Status.UNAVAILABLE, "the proxy is busy generating packs; try again shortly");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for a pack slot", e);
-    }
-  }
-
   /**
    * @param command a fetch command
    * @return its wanted object ids
@@ -302,5 +504,11 @@ public final class FetchHandler {
   public static List<ObjectId> wants(Command command) throws GobletException {
     FetchArguments.check(command);
     return WireValues.objectIds(command.argumentValues("want "), "want");
+  }
+
+  /** Stops sharing cached answers; spool files still being read go when their readers close. */
+  @Override
+  public void close() {
+    packs.close();
   }
 }

@@ -250,45 +250,39 @@ public final class SmartHttpHandler {
     return false;
   }
 
-  /** Runs the commands of a v2 request in order, stopping at the first that fails. */
+  /** Runs the one command of a v2 request (see {@link CommandReader#readOne}). */
   private void commandsV2(
       GitRequest request, GitResponse response, URI upstream, List<String> protocol, byte[] body)
       throws IOException {
-    List<Command> commands;
+    Command command;
     try {
-      commands = CommandReader.read(body);
-      for (Command command : commands) {
-        if (command.name().equals(Command.FETCH)) {
-          FetchHandler.wants(command); // a bad want is refused before any mirror is made
-        } else if (!command.name().equals(Command.LS_REFS)) {
-          throw new GobletException(
-              Status.BAD_REQUEST,
-              "unsupported command '" + WireValues.printable(command.name(), 40)
-                  + "': the proxy serves ls-refs and fetch");
-        }
+      command = CommandReader.readOne(body);
+      if (command.name().equals(Command.FETCH)) {
+        FetchHandler.wants(command); // a bad want is refused before any mirror is made
+      } else if (!command.name().equals(Command.LS_REFS)) {
+        throw new GobletException(
+            Status.BAD_REQUEST,
+            "unsupported command '" + WireValues.printable(command.name(), 40)
+                + "': the proxy serves ls-refs and fetch");
       }
     } catch (GobletException e) {
       refuse(response, e);
       return;
     }
-    for (Command command : commands) {
-      Step step =
-          command.name().equals(Command.LS_REFS)
-              ? () -> {
-                LsRefsHandler.Answer answer = lsRefs.lsRefs(upstream, command);
-                writeLsRefs(response, answer);
-                return cacheState(answer.source());
+    Step step =
+        command.name().equals(Command.LS_REFS)
+            ? () -> {
+              LsRefsHandler.Answer answer = lsRefs.lsRefs(upstream, command);
+              writeLsRefs(response, answer);
+              return cacheState(answer.source());
+            }
+            : () -> {
+              try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
+                return servedFrom(
+                    fetch.fetch(lease.mirror(), command, protocol, response.body()));
               }
-              : () -> {
-                try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
-                  return servedFrom(
-                      fetch.fetch(lease.mirror(), command, protocol, response.body()));
-                }
-              };
-      if (!run(request, command.name(), step, message -> writeError(response, message))) {
-        return;
-      }
-    }
+            };
+    run(request, command.name(), step, message -> writeError(response, message));
   }
 
   /** Answers one stateless v0/v1 upload-pack request (a negotiation round, or the pack). */

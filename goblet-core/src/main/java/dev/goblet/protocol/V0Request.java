@@ -145,6 +145,11 @@ final class V0Request {
     return depth;
   }
 
+  /** @return whether the request names refs the server resolves ({@code deepen-not}) */
+  boolean namesRefs() {
+    return lines.stream().anyMatch(line -> line.startsWith(DEEPEN_NOT));
+  }
+
   /** @return whether the client asked for {@code deepen-relative} (git fetch --deepen) */
   boolean isDeepenRelative() {
     return deepenRelative;

@@ -59,4 +59,21 @@ final class WireValues {
     String shown = value.length() > max ? value.substring(0, max) + "..." : value;
     return shown.replaceAll("[^\\x20-\\x7e]", "?");
   }
+
+  /**
+   * @param bytes pkt-line bytes
+   * @param offset where a packet starts; four bytes must follow it
+   * @return the packet's length from its four hex digits, or -1 when they are not hex
+   */
+  static int pktLength(byte[] bytes, int offset) {
+    int length = 0;
+    for (int k = offset; k < offset + 4; k++) {
+      int digit = Character.digit(bytes[k], 16);
+      if (digit < 0) {
+        return -1;
+      }
+      length = length * 16 + digit;
+    }
+    return length;
+  }
 }

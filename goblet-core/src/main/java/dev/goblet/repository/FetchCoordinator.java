@@ -1,5 +1,7 @@
 package dev.goblet.repository;
 
+import dev.goblet.Status;
+import dev.goblet.upstream.UpstreamException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +86,13 @@ final class FetchCoordinator {
       executor.execute(() -> run(future, needed));
     } catch (RejectedExecutionException e) {
       running = null;
-      future.completeExceptionally(e);
+      future.completeExceptionally(
+          new UpstreamException(
+              Status.UNAVAILABLE,
+              "the proxy cannot start another upstream fetch now (" + e.getMessage()
+                  + "); try again shortly",
+              false,
+              e));
     }
     return future;
   }

@@ -4,6 +4,7 @@ import dev.goblet.ManagedRepository;
 import dev.goblet.OperationLogger;
 import dev.goblet.Status;
 import dev.goblet.upstream.UpstreamException;
+import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -20,7 +21,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.PackProtocolException;
@@ -36,6 +41,7 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.transport.BundleWriter;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +58,9 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   private static final String CONFIG_SECTION = "goblet";
   private static final String LAST_UPDATE = "lastUpdate";
 
+  /** Hands out refs versions unique within the process, across every mirror ever opened. */
+  private static final AtomicLong REFS_VERSIONS = new AtomicLong();
+
   private final URI upstream;
   private final String key;
   private final Path dir;
@@ -61,6 +70,7 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   private volatile CompletableFuture<Void> comparison;
   private final MirrorUsage usage;
   private final Consumer<Mirror> afterFetch;
+  private volatile long refsVersion = REFS_VERSIONS.incrementAndGet();
 
   /**
    * @param usage its leases, size and last use, for the disk budget
@@ -82,7 +92,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     this.usage = usage;
     this.afterFetch = afterFetch;
     this.fetches =
-        new FetchCoordinator(context.executor(), this::fetchIfNeeded, context.fetchListener());
+        new FetchCoordinator(
+            task -> context.upstreamFetches().execute(UpstreamGate.server(upstream), task),
+            this::fetchIfNeeded,
+            context.fetchListener());
   }
 
   @Override
@@ -98,6 +111,15 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
   /** @return the cache key, {@code <host>[_<port>]/<path>} */
   public String key() {
     return key;
+  }
+
+  /**
+   * @return a number that changes whenever the mirror's refs may have changed (after every
+   *     upstream fetch and restore), unique within the process: answers that depend on the refs
+   *     may be shared while it stays the same
+   */
+  public long refsVersion() {
+    return refsVersion;
   }
 
   /** @return the open repository; callers must not close it */
@@ -234,6 +256,10 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     // Belt and braces: JGit's default follows the first redirect; the connections the upstream
     // client configures refuse any redirect before JGit sees it.
     repo.getConfig().setString("http", null, "followRedirects", "false");
+    FetchWatchdog watchdog = new FetchWatchdog(context.fetchStallWindow(), System::nanoTime);
+    TransportConfigCallback credentials = context.client().transportConfig(upstream);
+    ScheduledFuture<?> ticks =
+        context.watchdogTicks().scheduleAtFixedRate(watchdog::tick, 1, 1, TimeUnit.SECONDS);
     try (Git git = Git.wrap(repo)) {
       FetchResult result =
           git.fetch()
@@ -241,10 +267,18 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
               .setRefSpecs(MIRROR_REFSPEC)
               .setRemoveDeletedRefs(true)
               .setTimeout((int) Math.max(1, context.fetchTimeout().toSeconds()))
-              .setTransportConfigCallback(context.client().transportConfig(upstream))
+              .setTransportConfigCallback(
+                  transport -> {
+                    credentials.configure(transport);
+                    if (transport instanceof TransportHttp http) {
+                      http.setHttpConnectionFactory(
+                          new WatchedConnections(http.getHttpConnectionFactory(), watchdog));
+                    }
+                  })
               .setProgressMonitor(
                   new OperationProgress(
-                      operation, context.fetchTimeout().multipliedBy(6), context.stopping()))
+                      operation,
+                      () -> watchdog.isStalled() || context.stopping().getAsBoolean()))
               .call();
       context.gate().recordSuccess(upstream);
       Ref head = result.getAdvertisedRef(Constants.HEAD);
@@ -257,14 +291,28 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
       ok = true;
       operation.done(null);
     } catch (GitAPIException e) {
-      UpstreamException failure = classify(e);
-      context.gate().recordFailure(upstream, failure);
+      boolean stalled = watchdog.isStalled(); // its abort may surface as a closed socket
+      UpstreamException failure;
+      if (stalled || isTimeout(e)) {
+        failure =
+            new UpstreamException(
+                Status.GATEWAY_TIMEOUT,
+                "fetching from the upstream failed: " + (stalled ? watchdog.reason() : describe(e)),
+                true,
+                e);
+        context.gate().recordRepositoryFailure(upstream, failure); // this repository, not the host
+      } else {
+        failure = classify(e);
+        context.gate().recordFailure(upstream, failure);
+      }
       operation.done(e);
       throw failure;
     } catch (IOException | RuntimeException e) {
       operation.done(e);
       throw e;
     } finally {
+      ticks.cancel(false);
+      refsVersion = REFS_VERSIONS.incrementAndGet();
       context.fetchListener().fetchDone(ok, Duration.ofNanos(System.nanoTime() - startNanos));
     }
   }
@@ -310,6 +358,18 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
         "fetching from the upstream failed: " + describe(e),
         outage,
         e);
+  }
+
+  /** @return whether the fetch timed out or stalled: the repository's trouble, not the server's */
+  private static boolean isTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof FetchWatchdog.StalledException
+          || t instanceof SocketTimeoutException
+          || String.valueOf(t.getMessage()).contains("timed out")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isOutage(Throwable error) {
@@ -377,6 +437,8 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
           .call();
     } catch (GitAPIException e) {
       throw new IOException("cannot recover mirror " + key + " from bundle " + bundle, e);
+    } finally {
+      refsVersion = REFS_VERSIONS.incrementAndGet();
     }
   }
 

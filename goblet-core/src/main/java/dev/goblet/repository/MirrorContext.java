@@ -1,33 +1,39 @@
 package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
+import dev.goblet.concurrent.UpstreamFetchExecutor;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamGate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 
 /**
  * What every mirror shares: where background work runs, how the upstream is reached, and who hears
  * of fetches. Immutable; its parts are thread-safe.
  *
- * @param executor runs upstream fetches
+ * @param upstreamFetches runs upstream fetches, in one bounded lane per upstream server
  * @param clock time for last-update stamps
  * @param client the upstream client (credentials for JGit's transport)
  * @param gate the upstream switch and circuit breakers
  * @param operations receives fetch progress (already guarded against exceptions)
  * @param fetchTimeout JGit's I/O timeout for a fetch
+ * @param fetchStallWindow how long a fetch may receive less than {@link
+ *     FetchWatchdog#MIN_BYTES_PER_WINDOW} bytes before it is cancelled
+ * @param watchdogTicks ticks each running fetch's {@link FetchWatchdog} once a second
  * @param fetchListener counts fetches started and shared
  * @param stopping tells whether the proxy is closing, so that fetches and repacks end early
  */
 public record MirrorContext(
-    Executor executor,
+    UpstreamFetchExecutor upstreamFetches,
     Clock clock,
     UpstreamClient client,
     UpstreamGate gate,
     OperationLogger operations,
     Duration fetchTimeout,
+    Duration fetchStallWindow,
+    ScheduledExecutorService watchdogTicks,
     FetchListener fetchListener,
     BooleanSupplier stopping) {
 

@@ -201,7 +201,7 @@ final class MirrorMaintenance implements AutoCloseable {
       GC gc = new GC(repo);
       gc.setPackExpire(Instant.EPOCH); // replaced packs are deleted below, when nobody reads them
       gc.setExpire(clock.instant().minus(PACK_GRACE));
-      gc.setProgressMonitor(new OperationProgress(operation, Duration.ofDays(1), stopping));
+      gc.setProgressMonitor(new OperationProgress(operation, stopping));
       written = gc.gc().get();
       Set<String> newNames = new HashSet<>();
       written.forEach(pack -> newNames.add(pack.getPackName()));

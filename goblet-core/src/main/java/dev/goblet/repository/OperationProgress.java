@@ -1,30 +1,27 @@
 package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
-import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jgit.lib.ProgressMonitor;
 
 /**
  * Turns JGit's progress into {@link OperationLogger.Operation#progress} lines: one as each task
- * begins, one for every tenth of it, one as it ends; and cancels the operation once it has run
- * longer than its limit (JGit's own timeouts bound each read, not a trickling whole), or once the
- * proxy is closing. Used by the one thread running the operation.
+ * begins, one for every tenth of it, one as it ends; and tells JGit to cancel the operation once
+ * {@code cancelled} says so (a stalled fetch, a proxy that is closing). Used by the one thread
+ * running the operation.
  */
 final class OperationProgress implements ProgressMonitor {
   private final OperationLogger.Operation operation;
-  private final long deadlineNanos;
-  private final BooleanSupplier stopping;
+  private final BooleanSupplier cancelled;
   private String task;
   private int total;
   private int done;
   private int lastTenth;
-  private boolean cancelled;
+  private boolean told;
 
-  OperationProgress(OperationLogger.Operation operation, Duration limit, BooleanSupplier stopping) {
+  OperationProgress(OperationLogger.Operation operation, BooleanSupplier cancelled) {
     this.operation = operation;
-    this.stopping = stopping;
-    this.deadlineNanos = System.nanoTime() + limit.toNanos();
+    this.cancelled = cancelled;
   }
 
   @Override
@@ -58,11 +55,11 @@ final class OperationProgress implements ProgressMonitor {
 
   @Override
   public boolean isCancelled() {
-    if (!cancelled && (System.nanoTime() - deadlineNanos > 0 || stopping.getAsBoolean())) {
-      cancelled = true;
-      operation.progress("cancelled" + (stopping.getAsBoolean() ? ": the proxy is closing" : ""));
+    if (!told && cancelled.getAsBoolean()) {
+      told = true;
+      operation.progress("cancelled");
     }
-    return cancelled;
+    return told;
   }
 
   @Override

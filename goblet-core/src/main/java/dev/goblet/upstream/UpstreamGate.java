@@ -14,10 +14,12 @@ import java.util.function.Consumer;
 
 /**
  * Decides whether a call may go to an upstream: the run-time switch (operators and tests take the
- * upstream out) and a circuit breaker per upstream server, so an outage is detected once and not
- * paid for by every request. It also remembers which repositories the upstream refused (401, 403,
- * 404): those are not served, from the mirror or the cache, until the upstream serves them again.
- * Thread-safe.
+ * upstream out) and circuit breakers keyed on what failed, so an outage is detected once and not
+ * paid for by every request: one per upstream server (connection failures, 5xx, garbage) and one
+ * per repository (a fetch that timed out or stalled: one huge repository's trouble does not stop
+ * fetches of every other repository on its server). It also remembers which repositories the
+ * upstream refused (401, 403, 404): those are not served, from the mirror or the cache, until the
+ * upstream serves them again. Thread-safe.
  */
 public final class UpstreamGate {
   /** Refused repositories remembered at most; beyond it the least recent refusal is forgotten. */
@@ -29,6 +31,8 @@ public final class UpstreamGate {
   private final ConcurrentMap<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Cache<URI, UpstreamException> refused =
       Caffeine.newBuilder().maximumSize(MAX_REFUSED).build();
+  private final ConcurrentMap<String, CircuitBreaker> repositoryBreakers =
+      new ConcurrentHashMap<>();
   private volatile boolean enabled;
 
   /**
@@ -71,7 +75,14 @@ public final class UpstreamGate {
    *     be followed by {@link #recordSuccess} or {@link #recordFailure}
    */
   public boolean mayCall(URI upstream) {
-    return enabled && breaker(upstream).allowRequest();
+    if (!enabled) {
+      return false;
+    }
+    CircuitBreaker repository = repositoryBreakers.get(upstream.toString());
+    if (repository != null && !repository.allowRequest()) {
+      return false;
+    }
+    return breaker(upstream).allowRequest();
   }
 
   /**
@@ -81,6 +92,10 @@ public final class UpstreamGate {
   public void recordSuccess(URI upstream) {
     breaker(upstream).recordSuccess();
     refused.invalidate(upstream);
+    CircuitBreaker repository = repositoryBreakers.get(upstream.toString());
+    if (repository != null) {
+      repository.recordSuccess();
+    }
   }
 
   /**
@@ -89,6 +104,19 @@ public final class UpstreamGate {
    */
   public void recordAnswered(URI upstream) {
     breaker(upstream).recordSuccess();
+  }
+
+  /**
+   * Records a fetch of one repository that timed out or stalled: that repository's breaker opens;
+   * the server's stays as it is, so the server's other repositories are still fetched.
+   *
+   * @param upstream the repository called
+   * @param failure how the call failed
+   */
+  public void recordRepositoryFailure(URI upstream, UpstreamException failure) {
+    repositoryBreakers
+        .computeIfAbsent(upstream.toString(), s -> new CircuitBreaker(clock, cooldown))
+        .recordFailure(failure.getMessage());
   }
 
   /**
@@ -144,6 +172,10 @@ public final class UpstreamGate {
       return "the upstream is switched off on this proxy";
     }
     CircuitBreaker breaker = breakers.get(server(upstream));
+    if (breaker == null || !breaker.isOpen()) {
+      CircuitBreaker repository = repositoryBreakers.get(upstream.toString());
+      breaker = repository != null && repository.isOpen() ? repository : breaker;
+    }
     String last = breaker == null ? "" : breaker.lastFailure();
     return "the upstream failed recently" + (last.isEmpty() ? "" : " (" + last + ")")
         + " and is left alone for up to " + cooldown.toSeconds() + "s before the next try";
@@ -160,14 +192,22 @@ public final class UpstreamGate {
    */
   public boolean isUnavailable(URI upstream) {
     CircuitBreaker breaker = breakers.get(server(upstream));
-    return !enabled || (breaker != null && breaker.isOpen());
+    CircuitBreaker repository = repositoryBreakers.get(upstream.toString());
+    return !enabled
+        || (breaker != null && breaker.isOpen())
+        || (repository != null && repository.isOpen());
   }
 
   private CircuitBreaker breaker(URI upstream) {
     return breakers.computeIfAbsent(server(upstream), s -> new CircuitBreaker(clock, cooldown));
   }
 
-  private static String server(URI upstream) {
+  /**
+   * @param upstream a repository
+   * @return its server, {@code <scheme>://<authority>}: the key of the server's breaker and fetch
+   *     lane
+   */
+  public static String server(URI upstream) {
     return upstream.getScheme().toLowerCase(Locale.ROOT) + "://" + upstream.getRawAuthority();
   }
 }

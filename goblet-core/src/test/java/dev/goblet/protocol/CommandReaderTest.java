@@ -16,7 +16,7 @@ class CommandReaderTest {
 
   @Test
   void readsARealGitLsRefsRequest() throws Exception {
-    List<Command> commands = CommandReader.read(bytes(LS_REFS));
+    List<Command> commands = List.of(CommandReader.readOne(bytes(LS_REFS)));
     assertThat(commands).containsExactly(
         new Command(
             "ls-refs",
@@ -26,16 +26,21 @@ class CommandReaderTest {
 
   @Test
   void encodeIsTheInverseOfRead() throws Exception {
-    Command command = CommandReader.read(bytes(LS_REFS)).get(0);
+    Command command = CommandReader.readOne(bytes(LS_REFS));
     assertThat(new String(command.encode(), StandardCharsets.UTF_8)).isEqualTo(LS_REFS);
   }
 
   @Test
-  void readsSeveralCommandsAndCommandsWithoutArguments() throws Exception {
-    List<Command> commands =
-        CommandReader.read(bytes("0012command=fetch\n0000" + LS_REFS));
-    assertThat(commands).extracting(Command::name).containsExactly("fetch", "ls-refs");
-    assertThat(commands.get(0).arguments()).isEmpty();
+  void readsACommandWithoutArgumentsAndRefusesASecondCommand() throws Exception {
+    Command fetch = CommandReader.readOne(bytes("0012command=fetch\n0000"));
+    assertThat(fetch.name()).isEqualTo("fetch");
+    assertThat(fetch.arguments()).isEmpty();
+    assertThatThrownBy(() -> CommandReader.readOne(bytes("0012command=fetch\n0000" + LS_REFS)))
+        .isInstanceOfSatisfying(
+            GobletException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
+        .hasMessage(
+            "the proxy answers one command per request, as git sends them; this request has more"
+                + " than one");
   }
 
   @Test
@@ -61,7 +66,7 @@ class CommandReaderTest {
   }
 
   private static void assertBad(String body, String message) {
-    assertThatThrownBy(() -> CommandReader.read(bytes(body)))
+    assertThatThrownBy(() -> CommandReader.readOne(bytes(body)))
         .as(body)
         .isInstanceOfSatisfying(
             GobletException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))

@@ -1,7 +1,10 @@
 package dev.goblet.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.goblet.GobletException;
+import dev.goblet.Status;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Path;
@@ -88,6 +91,20 @@ class DeepenRelativeTest {
   @Test
   void hugeDepthsDoNotOverflow() throws Exception {
     assertThat(absolute(List.of(id("main")), List.of(id("main~3")), Integer.MAX_VALUE))
+        .isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
+  void aWalkPastTheBoundIsRefusedWithAClearMessage() throws Exception {
+    ObjectId unreachable = ObjectId.fromString("1".repeat(40));
+    assertThatThrownBy(
+            () -> DeepenRelative.absoluteDepth(repo, List.of(id("main")), List.of(unreachable), 1, 5))
+        .isInstanceOfSatisfying(
+            GobletException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
+        .hasMessage(
+            "deepen-relative would walk more than 5 commits to find the client's shallow commits;"
+                + " fetch with --depth <n> instead");
+    assertThat(DeepenRelative.absoluteDepth(repo, List.of(id("main")), List.of(unreachable), 1, 10))
         .isEqualTo(Integer.MAX_VALUE);
   }
 }

@@ -2,6 +2,7 @@ package dev.goblet.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.goblet.concurrent.ProxyExecutors;
 import dev.goblet.ErrorReporter;
 import dev.goblet.OperationLogger;
 import dev.goblet.SnapshotStore;
@@ -27,8 +28,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +43,7 @@ class SnapshotServiceTest {
   private final List<String> events = new ArrayList<>();
   private GitUpstreamServer upstream;
   private UpstreamRepo repo;
-  private ExecutorService executor;
+  private ProxyExecutors executor;
   private MirrorManager mirrors;
   private LsRefsCache cache;
   private SnapshotStore store;
@@ -58,11 +57,12 @@ class SnapshotServiceTest {
     upstream = GitUpstreamServer.start(Files.createDirectories(tmp.resolve("upstream")));
     repo = UpstreamRepo.create(git, tmp.resolve("upstream"), "owner/repo");
     repo.commit("main", "a.txt", "a\n", "first");
-    executor = Executors.newFixedThreadPool(2);
+    executor = new ProxyExecutors(2, 4, 64);
     UpstreamGate gate = new UpstreamGate(true, clock, Duration.ofSeconds(30));
-    mirrors = new MirrorManager(tmp.resolve("cache"), new MirrorContext(executor, clock,
+    mirrors = new MirrorManager(tmp.resolve("cache"), new MirrorContext(executor.upstreamFetches(), clock,
         new UpstreamClient(UpstreamCredentials.NONE, Duration.ofSeconds(5), Duration.ofSeconds(30)),
-        gate, OperationLogger.NONE, Duration.ofSeconds(60), MirrorContext.FetchListener.NONE, () -> false));
+        gate, OperationLogger.NONE, Duration.ofSeconds(60), Duration.ofSeconds(60), executor.ticks(),
+        MirrorContext.FetchListener.NONE, () -> false));
     cache = new LsRefsCache(tmp.resolve("ls-refs"), clock, 100);
     store = SnapshotStore.filesystem(tmp.resolve("store"));
     service = new SnapshotService(store, mirrors, cache, tmp.resolve("cache"), clock, DELAY,
@@ -85,7 +85,7 @@ class SnapshotServiceTest {
   void tearDown() {
     service.close();
     mirrors.close();
-    executor.shutdownNow();
+    executor.close();
     upstream.close();
   }
 

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -51,6 +52,7 @@ public final class GitUpstreamServer implements AutoCloseable {
 
   // guarded by faults
   private CountDownLatch hangGate;
+  private Duration fetchDelay = Duration.ZERO;
   private int failureStatus;
   private int failuresLeft;
   private String requiredToken;
@@ -147,6 +149,18 @@ public final class GitUpstreamServer implements AutoCloseable {
     synchronized (faults) {
       failureStatus = status;
       failuresLeft = count;
+    }
+  }
+
+  /**
+   * From now on, answers each upload-pack POST that is not only an {@code ls-refs} (a fetch, in
+   * protocol v2 or v0) after {@code delay}: a slow upstream, such as one packing a big repository.
+   *
+   * @param delay how long to wait before answering; zero for none
+   */
+  public void delayFetches(Duration delay) {
+    synchronized (faults) {
+      fetchDelay = delay;
     }
   }
 
@@ -278,7 +292,7 @@ public final class GitUpstreamServer implements AutoCloseable {
         commands =
             ProtocolV2Commands.in(body, exchange.getRequestHeaders().getFirst("Content-Encoding"));
       }
-      if (passHangGate() && !isClosed()) {
+      if (passHangGate() && delayFetch(commands, exchange) && !isClosed()) {
         respond(exchange, body);
       }
     } catch (IOException e) {
@@ -290,6 +304,28 @@ public final class GitUpstreamServer implements AutoCloseable {
     } finally {
       record(exchange, commands);
       exchange.close();
+    }
+  }
+
+  /** @return false if the thread was interrupted while delaying (the server is being closed) */
+  private boolean delayFetch(List<String> commands, HttpExchange exchange) {
+    Duration delay;
+    synchronized (faults) {
+      delay = fetchDelay;
+    }
+    boolean fetch =
+        exchange.getRequestMethod().equalsIgnoreCase("POST")
+            && exchange.getRequestURI().getPath().endsWith("/git-upload-pack")
+            && !commands.equals(List.of("ls-refs"));
+    if (!fetch || delay.isZero()) {
+      return true;
+    }
+    try {
+      Thread.sleep(delay.toMillis()); // the fault itself: an upstream slow to answer
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

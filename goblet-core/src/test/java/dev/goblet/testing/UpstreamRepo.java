@@ -1,5 +1,6 @@
 package dev.goblet.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 
 /**
  * A bare repository under a {@link GitUpstreamServer}'s project root, with helpers to give it
@@ -126,6 +128,37 @@ public final class UpstreamRepo {
     byte[] stream =
         fastImportStream(branch, commits, filesPerCommit).getBytes(StandardCharsets.UTF_8);
     git.runOkWithInput(dir, stream, "fast-import", "--quiet");
+    return resolve("refs/heads/" + branch);
+  }
+
+  /**
+   * Adds one commit to {@code branch} (created if needed) with {@code files} files of {@code
+   * bytesPerFile} random, incompressible bytes each ({@code random/file-<j>.bin}), through {@code
+   * git fast-import}: a repository whose pack is as big as its content.
+   *
+   * @param seed seeds the content, so that the same seed gives the same files
+   * @return the new tip of the branch
+   */
+  public synchronized String commitRandom(String branch, int files, int bytesPerFile, long seed) {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    StringBuilder head = new StringBuilder();
+    head.append("commit refs/heads/").append(branch).append('\n');
+    head.append("committer ").append(GitCli.USER_NAME).append(" <").append(GitCli.USER_EMAIL)
+        .append("> ").append(Instant.now().getEpochSecond()).append(" +0000\n");
+    appendData(head, files + " random files\n");
+    startPoint(branch).ifPresent(parent -> head.append("from ").append(parent).append('\n'));
+    stream.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
+    Random random = new Random(seed);
+    byte[] content = new byte[bytesPerFile];
+    for (int j = 0; j < files; j++) {
+      random.nextBytes(content);
+      String file = "M 100644 inline random/file-" + j + ".bin\ndata " + bytesPerFile + "\n";
+      stream.writeBytes(file.getBytes(StandardCharsets.UTF_8));
+      stream.writeBytes(content);
+      stream.write('\n');
+    }
+    stream.write('\n');
+    git.runOkWithInput(dir, stream.toByteArray(), "fast-import", "--quiet");
     return resolve("refs/heads/" + branch);
   }
 

@@ -83,6 +83,8 @@ class BadInputTest {
         pkt("unknown ls-refs argument", "0014command=ls-refs\n0001" + line("frobnicate") + "0000",
             "ERR unexpected ls-refs argument"),
         pkt("empty body", "", "ERR empty request"),
+        pkt("200 commands in one request", "0014command=ls-refs\n0000".repeat(200),
+            "ERR the proxy answers one command per request"),
         new Case("invalid gzip", "POST", upload,
             Map.of("Git-Protocol", V2, "Content-Type", REQUEST_TYPE, "Content-Encoding", "gzip"),
             bytes("definitely not gzip"), 200, "ERR the request body is not valid gzip"),

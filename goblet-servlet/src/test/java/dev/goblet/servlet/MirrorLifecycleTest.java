@@ -58,11 +58,16 @@ class MirrorLifecycleTest extends HarnessTestBase {
       long fetches = harness.upstream().fetchCount();
       String newer = known.commit("main", "b.txt", "b\n", "second");
       git.runOk(tmp, "ls-remote", harness.proxyUrl("team/known"));
-      drain(executor); // the comparison, which queues the fetch
-      drain(executor); // the fetch
-      assertThat(harness.upstream().fetchCount()).isEqualTo(fetches + 1);
+      drain(executor); // the comparison, which queues the fetch (it runs in the upstream's lane)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!newer.equals(
+              git.runOk(mirrorDir("team/known"), "rev-parse", "refs/heads/main").stdout().strip())
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50); // polls what the fetch brings: the mirror's main
+      }
       assertThat(git.runOk(mirrorDir("team/known"), "rev-parse", "refs/heads/main").stdout().strip())
           .isEqualTo(newer);
+      assertThat(harness.upstream().fetchCount()).isEqualTo(fetches + 1);
       assertThat(harness.proxy().repositories()).hasSize(1);
     } finally {
       harness.stopProxy();

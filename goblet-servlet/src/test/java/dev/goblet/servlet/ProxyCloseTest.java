@@ -55,7 +55,7 @@ class ProxyCloseTest extends HarnessTestBase {
             new OperationLogger.Operation() {
               @Override
               public void progress(String message) {
-                if (message.equals("cancelled: the proxy is closing")) {
+                if (message.equals("cancelled")) {
                   cancelled.countDown();
                 }
                 if (message.startsWith("Receiving objects: ")) { // objects flow: 10% arrived

@@ -18,6 +18,7 @@ class BenchmarkSmokeTest {
         .contains("`git ls-remote`")
         .contains("warm `git clone --bare`")
         .contains("concurrent cold clones")
+        .contains("CI burst")
         .contains("upstream hanging")
         .contains("concurrent warm clones")
         .contains("mirror restored from the snapshot store");

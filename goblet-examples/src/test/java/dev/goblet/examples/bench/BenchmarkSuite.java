@@ -61,10 +61,14 @@ final class BenchmarkSuite {
         case "full" ->
             new Scale("full", new SyntheticRepos.Shape(20_000, 3_000, 8_192, 3, 1_024, 0),
                 new SyntheticRepos.Shape(0, 0, 0, 0, 0, 50_000), 5_000, 5, 20, 16);
+        case "medium" -> // the full scale's shape at a tenth of its history, for a loaded machine
+            new Scale("medium", new SyntheticRepos.Shape(2_000, 1_000, 8_192, 3, 1_024, 0),
+                new SyntheticRepos.Shape(0, 0, 0, 0, 0, 5_000), 1_000, 3, 10, 8);
         case "smoke" ->
             new Scale("smoke", new SyntheticRepos.Shape(60, 20, 512, 2, 256, 0),
                 new SyntheticRepos.Shape(0, 0, 0, 0, 0, 500), 200, 2, 4, 3);
-        default -> throw new IllegalArgumentException("unknown scale " + name + ": full or smoke");
+        default ->
+            throw new IllegalArgumentException("unknown scale " + name + ": full, medium or smoke");
       };
     }
   }
@@ -108,6 +112,8 @@ final class BenchmarkSuite {
         b -> b.maxConcurrentPackGenerations(scale.concurrentClones())))) {
       memory(unbounded, scale.concurrentClones());
     }
+    ciBurst(List.of(), "full clone");
+    ciBurst(List.of("--depth", "50", "--single-branch"), "`--depth 50 --single-branch`");
     coldBurst();
     outage();
     rows.addAll(new SnapshotRestoreBench(git, work, upstream.baseUrl())
@@ -253,6 +259,47 @@ final class BenchmarkSuite {
     return nanos;
   }
 
+  /**
+   * The CI-burst: {@code scale.burst()} identical clones at once against a warm mirror, with the
+   * pack cache on and off in turn (each on a fresh proxy over the same cache root): the process's
+   * CPU seconds per clone (the proxy and Jetty; git clients are other processes) and wall time.
+   */
+  private void ciBurst(List<String> cloneOptions, String kind) throws Exception {
+    long[] cpu = new long[2];
+    long[] wall = new long[2];
+    List<String> failures = new ArrayList<>();
+    for (int cache = 0; cache < 2; cache++) {
+      boolean enabled = cache == 0;
+      try (Proxy proxy = Proxy.start(config(work.resolve("cache-warm"),
+          b -> b.packCacheEnabled(enabled)))) {
+        String url = proxy.url(host() + "/bench/big");
+        concurrentClones(url, 1, "ci-prime", cloneOptions); // the mirror is current
+        long cpuStart = processCpuNanos();
+        long start = System.nanoTime();
+        failures.addAll(concurrentClones(url, scale.burst(), "ci", cloneOptions));
+        wall[cache] = System.nanoTime() - start;
+        cpu[cache] = processCpuNanos() - cpuStart;
+      }
+    }
+    String clones = scale.burst() + " concurrent identical clones (" + kind + ")";
+    String fail = failures.isEmpty() ? "" : "; FAILURES " + failures;
+    rows.add(new Row(
+        "CI burst, " + clones + ": proxy process CPU s per clone; Proxy = pack cache on, Direct ="
+            + " pack cache off" + fail,
+        String.format("%.3f", cpu[0] / 1e9 / scale.burst()),
+        String.format("%.3f", cpu[1] / 1e9 / scale.burst()),
+        String.format("%.2f", (double) cpu[0] / cpu[1]),
+        "ratio <= 0.1 for the shallow burst"));
+    rows.add(ratioRow("CI burst, " + clones + ": wall time; Proxy = pack cache on, Direct = off",
+        Duration.ofNanos(wall[0]), Duration.ofNanos(wall[1]), "ratio <= 1.0"));
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   private void coldBurst() throws Exception {
     long fetchesBefore = upstream.fetchCount();
     try (Proxy cold = Proxy.start(config(work.resolve("cache-cold"), b -> b))) {
@@ -313,12 +360,20 @@ final class BenchmarkSuite {
   }
 
   private List<String> concurrentClones(String url, int clients, String prefix) throws Exception {
+    return concurrentClones(url, clients, prefix, List.of());
+  }
+
+  private List<String> concurrentClones(
+      String url, int clients, String prefix, List<String> options) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     try {
       List<Future<GitCli.Result>> clones = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
         Path dir = work.resolve("clones").resolve(prefix + i);
-        clones.add(pool.submit(() -> git.run(work, "clone", "--bare", "-q", url, dir.toString())));
+        List<String> args = new ArrayList<>(List.of("clone", "--bare", "-q"));
+        args.addAll(options);
+        args.addAll(List.of(url, dir.toString()));
+        clones.add(pool.submit(() -> git.run(work, args.toArray(String[]::new))));
       }
       List<String> failures = new ArrayList<>();
       for (Future<GitCli.Result> clone : clones) {
