@@ -66,6 +66,9 @@ class UpstreamAuthorizationTest extends HarnessTestBase {
     List<String> everything = new ArrayList<>(answers);
     everything.add(Files.readString(Path.of("target", "test.log")));
     everything.addAll(registry.getNames());
+    // Closed, the proxy writes nothing more (close waits for its background cache writes), so no
+    // file can vanish mid-walk, as a temp file renamed into place did.
+    harness.stopProxy();
     try (Stream<Path> files = Files.walk(harness.config().cacheRoot())) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         everything.add(file + ": " + new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
