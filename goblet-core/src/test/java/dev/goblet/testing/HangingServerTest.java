@@ -41,4 +41,24 @@ class HangingServerTest {
       assertThat(socket.getInputStream().read()).isEqualTo(-1);
     }
   }
+
+  @Test
+  void answeringAllSendsTheStatusAndEndsTheConnections() throws Exception {
+    try (HangingServer server = HangingServer.start();
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream()
+          .write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(server.awaitAcceptedConnections(1, Duration.ofSeconds(5))).isTrue();
+      Thread answering = new Thread(() -> server.answerAll(503));
+      answering.start();
+
+      String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      socket.shutdownOutput();
+      answering.join(10_000);
+
+      assertThat(answer).isEqualTo("HTTP/1.1 503");
+      assertThat(answering.isAlive()).isFalse();
+    }
+  }
 }
