@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.GobletProxy;
-import dev.goblet.servlet.GobletHealthServlet;
-import dev.goblet.servlet.GobletServlet;
 import dev.goblet.servlet.testing.JettyServer;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.Requirements;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
-import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -97,16 +94,11 @@ class HaproxyFleetTest {
   private void startReplica(String name) throws Exception {
     Path cacheRoot = tmp.resolve(name);
     S3SnapshotStore store = s3.store("s3://fleet/goblet");
-    GobletProxy proxy = GobletProxy.create(harness.defaultConfig()
-        .cacheRoot(cacheRoot)
-        .metricRegistry(new MetricRegistry()) // each replica its own, as in a real fleet
-        .snapshotStore(store)
-        .storePublishDelay(Duration.ofSeconds(1))
+    GobletProxy proxy = GobletProxy.create(ReplicaProcess.configure(
+            harness.defaultConfig().metricRegistry(new MetricRegistry()), // its own, as in a fleet
+            cacheRoot, store)
         .build());
-    Map<String, HttpServlet> servlets = new LinkedHashMap<>();
-    servlets.put("/healthz", new GobletHealthServlet(proxy));
-    servlets.put("/*", new GobletServlet(proxy));
-    Replica replica = new Replica(name, cacheRoot, proxy, JettyServer.start(servlets), store);
+    Replica replica = new Replica(name, cacheRoot, proxy, ReplicaProcess.serve(proxy), store);
     replicas.add(replica);
     cacheRoots.put(name, cacheRoot);
     baseUrls.put(name, replica.jetty().baseUrl());

@@ -154,6 +154,22 @@ final class ReplicaProcess implements AutoCloseable {
     }
   }
 
+  /** @return a replica's configuration: {@code base} with its cache root and the shared store */
+  static ServerConfig.Builder configure(
+      ServerConfig.Builder base, Path cacheRoot, S3SnapshotStore store) {
+    return base.cacheRoot(cacheRoot)
+        .snapshotStore(store)
+        .storePublishDelay(Duration.ofSeconds(1));
+  }
+
+  /** @return a Jetty serving a replica: the readiness endpoint and the Git servlet */
+  static JettyServer serve(GobletProxy proxy) throws Exception {
+    Map<String, HttpServlet> servlets = new LinkedHashMap<>();
+    servlets.put("/healthz", new GobletHealthServlet(proxy));
+    servlets.put("/*", new GobletServlet(proxy));
+    return JettyServer.start(servlets);
+  }
+
   /**
    * The child: {@code <cacheRoot> <upstream base URL> <s3 endpoint> <store location>}.
    *
@@ -163,16 +179,10 @@ final class ReplicaProcess implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (S3SnapshotStore store = S3ProxyServer.store(URI.create(args[2]), args[3])) {
-      GobletProxy proxy = GobletProxy.create(ServerConfig.builder()
-          .cacheRoot(Path.of(args[0]))
-          .allowedUpstreams(args[1])
-          .snapshotStore(store)
-          .storePublishDelay(Duration.ofSeconds(1))
-          .build());
-      Map<String, HttpServlet> servlets = new LinkedHashMap<>();
-      servlets.put("/healthz", new GobletHealthServlet(proxy));
-      servlets.put("/*", new GobletServlet(proxy));
-      JettyServer jetty = JettyServer.start(servlets);
+      GobletProxy proxy = GobletProxy.create(
+          configure(ServerConfig.builder().allowedUpstreams(args[1]), Path.of(args[0]), store)
+              .build());
+      JettyServer jetty = serve(proxy);
       out.println("ready " + jetty.baseUrl());
       BufferedReader in =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
