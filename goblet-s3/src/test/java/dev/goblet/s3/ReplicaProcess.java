@@ -104,6 +104,20 @@ final class ReplicaProcess implements AutoCloseable {
   }
 
   /**
+   * Closes the replica's standard input, as the death of the test's JVM would, and waits (bounded)
+   * until it has exited.
+   *
+   * @return its exit value
+   */
+  int closeInputAndAwaitExit() throws Exception {
+    commands.close();
+    if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+      throw new AssertionError("the replica process " + process.pid() + " outlived its input");
+    }
+    return process.exitValue();
+  }
+
+  /**
    * Kills the replica with {@code SIGKILL} and waits (bounded) until it is gone.
    *
    * @return its exit value (137 for a kill by signal 9)
