@@ -16,8 +16,10 @@ import java.nio.file.Path;
  */
 public interface SnapshotStore extends BackupStore {
   /**
-   * Stores an object only when no object of that name exists, atomically: of two concurrent
-   * creators at most one succeeds, and readers never see a part of the content.
+   * Stores an object only when no object of that name exists; readers never see a part of the
+   * content. Implementations should make the check atomic (of two concurrent creators at most one
+   * succeeds); snapshots stay consistent where a store cannot, because restores verify every file
+   * and fall back to older generations (docs/FLEET.md, "Concurrent publishers").
    *
    * @param name the object's name
    * @param content produces the content

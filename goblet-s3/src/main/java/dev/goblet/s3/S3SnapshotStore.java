@@ -33,8 +33,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * A {@link SnapshotStore} in an S3-compatible bucket (Amazon S3, MinIO, Ceph, R2, GCS's
  * interoperability API), through the AWS SDK for Java v2: objects are stored under {@code
  * s3://<bucket>/<prefix>/<name>}. {@link #createIfAbsent} is a {@code PUT} with {@code
- * If-None-Match: *} (the store must support conditional writes; Amazon S3 has since 2024). Every
- * object is uploaded whole from a file, so a reader never sees a part of it.
+ * If-None-Match: *} (the store must accept the header; Amazon S3 checks it during the write, and
+ * {@code 412} or {@code 409} count as "exists"). Snapshots stay safe where a store's check is not
+ * atomic (docs/FLEET.md, "Concurrent publishers"). Every object is uploaded whole from a file, so
+ * a reader never sees a part of it.
  *
  * <p>Credentials come from the SDK's default provider chain (the {@code AWS_ACCESS_KEY_ID} and
  * {@code AWS_SECRET_ACCESS_KEY} environment variables, {@code ~/.aws}, instance roles...) unless

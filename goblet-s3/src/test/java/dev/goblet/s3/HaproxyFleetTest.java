@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.GobletProxy;
-import dev.goblet.servlet.GobletHealthServlet;
-import dev.goblet.servlet.GobletServlet;
 import dev.goblet.servlet.testing.JettyServer;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.Requirements;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
-import jakarta.servlet.http.HttpServlet;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -37,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A fleet of three replicas behind a real HAProxy (Debian's {@code haproxy}), sharing an S3 store
  * on a real S3 API server (s3proxy), with the configuration of docs/FLEET.md: each repository goes
  * to one replica by consistent hashing on the repository part of the path, replicas are health
- * checked on {@code /healthz}. One replica is killed and the upstream stopped: every repository
- * still clones, the dead replica's repositories restored by the others from the store.
+ * checked on {@code /healthz}. One replica runs in a JVM of its own ({@link ReplicaProcess}) and is
+ * killed with {@code SIGKILL}, and the upstream stopped: every repository still clones, the dead
+ * replica's repositories restored by the others from the store.
  */
 class HaproxyFleetTest {
   private static final int REPOSITORIES = 30;
@@ -49,13 +47,17 @@ class HaproxyFleetTest {
   private GitCli git;
   private S3ProxyServer s3;
   private final List<Replica> replicas = new ArrayList<>();
+  /** Every replica's cache root by name, the killed one's too, in HAProxy's server order. */
+  private final Map<String, Path> cacheRoots = new LinkedHashMap<>();
+  private final Map<String, String> baseUrls = new LinkedHashMap<>();
+  private ReplicaProcess victim;
   private Process haproxy;
   private int haproxyPort;
 
-  /** One replica: a proxy on its own cache root, in its own Jetty. */
+  /** One replica in this JVM: a proxy on its own cache root, in its own Jetty. */
   private record Replica(String name, Path cacheRoot, GobletProxy proxy, JettyServer jetty,
       S3SnapshotStore store) {
-    void kill() throws Exception {
+    void close() throws Exception {
       jetty.close();
       proxy.close();
       store.close();
@@ -75,8 +77,11 @@ class HaproxyFleetTest {
     if (haproxy != null) {
       haproxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+    if (victim != null) {
+      victim.close();
+    }
     for (Replica replica : replicas) {
-      replica.kill();
+      replica.close();
     }
     if (s3 != null) {
       s3.close();
@@ -86,21 +91,25 @@ class HaproxyFleetTest {
     }
   }
 
-  private Replica startReplica(String name) throws Exception {
+  private void startReplica(String name) throws Exception {
     Path cacheRoot = tmp.resolve(name);
     S3SnapshotStore store = s3.store("s3://fleet/goblet");
-    GobletProxy proxy = GobletProxy.create(harness.defaultConfig()
-        .cacheRoot(cacheRoot)
-        .metricRegistry(new MetricRegistry()) // each replica its own, as in a real fleet
-        .snapshotStore(store)
-        .storePublishDelay(Duration.ofSeconds(1))
+    GobletProxy proxy = GobletProxy.create(ReplicaProcess.configure(
+            harness.defaultConfig().metricRegistry(new MetricRegistry()), // its own, as in a fleet
+            cacheRoot, store)
         .build());
-    Map<String, HttpServlet> servlets = new LinkedHashMap<>();
-    servlets.put("/healthz", new GobletHealthServlet(proxy));
-    servlets.put("/*", new GobletServlet(proxy));
-    Replica replica = new Replica(name, cacheRoot, proxy, JettyServer.start(servlets), store);
+    Replica replica = new Replica(name, cacheRoot, proxy, ReplicaProcess.serve(proxy), store);
     replicas.add(replica);
-    return replica;
+    cacheRoots.put(name, cacheRoot);
+    baseUrls.put(name, replica.jetty().baseUrl());
+  }
+
+  private void startReplicaProcess(String name) throws Exception {
+    Path cacheRoot = tmp.resolve(name);
+    victim = ReplicaProcess.start(cacheRoot, harness.upstream().baseUrl(), s3.endpoint(),
+        "s3://fleet/goblet", tmp.resolve(name + ".log"));
+    cacheRoots.put(name, cacheRoot);
+    baseUrls.put(name, victim.baseUrl());
   }
 
   @Test
@@ -111,7 +120,8 @@ class HaproxyFleetTest {
       String name = String.format("fleet/repo%02d", i);
       repos.put(name, harness.newRepo(name));
     }
-    for (int i = 1; i <= REPLICAS; i++) {
+    startReplicaProcess("replica1");
+    for (int i = 2; i <= REPLICAS; i++) {
       startReplica("replica" + i);
     }
     startHaproxy();
@@ -130,13 +140,12 @@ class HaproxyFleetTest {
       clone(name, "again"); // the same replica again: no second mirror anywhere
     }
     assertThat(owners(repos.keySet())).isEqualTo(owner);
+    victim.publishSnapshotsNow();
     for (Replica replica : replicas) {
       replica.proxy().publishSnapshotsNow();
     }
 
-    Replica victim = replicas.get(0);
-    victim.kill();
-    replicas.remove(0);
+    assertThat(victim.kill()).as("killed by SIGKILL").isEqualTo(128 + 9);
     harness.upstream().stop();
     harness.upstream().clearRequests();
     awaitServers(REPLICAS - 1);
@@ -147,7 +156,7 @@ class HaproxyFleetTest {
           .isEqualTo(repo.getValue().resolve("main"));
       git.runOk(clone, "fsck", "--strict");
     }
-    long moved = owner.values().stream().filter(victim.name()::equals).count();
+    long moved = owner.values().stream().filter("replica1"::equals).count();
     long restored = 0;
     for (Replica replica : replicas) {
       restored += replica.proxy().metricRegistry()
@@ -170,10 +179,10 @@ class HaproxyFleetTest {
     String host = harness.upstream().baseUrl().substring("http://".length()).replace(':', '_');
     Map<String, String> owner = new HashMap<>();
     for (String name : names) {
-      for (Replica replica : replicas) {
-        if (Files.isRegularFile(replica.cacheRoot().resolve(host).resolve(name + ".git")
+      for (Map.Entry<String, Path> replica : cacheRoots.entrySet()) {
+        if (Files.isRegularFile(replica.getValue().resolve(host).resolve(name + ".git")
             .resolve("HEAD"))) {
-          String previous = owner.put(name, replica.name());
+          String previous = owner.put(name, replica.getKey());
           assertThat(previous).as(name + " is on one replica only").isNull();
         }
       }
@@ -186,10 +195,9 @@ class HaproxyFleetTest {
       haproxyPort = socket.getLocalPort();
     }
     StringBuilder servers = new StringBuilder();
-    for (Replica replica : replicas) {
-      servers.append("  server ").append(replica.name()).append(' ')
-          .append(replica.jetty().baseUrl().substring("http://".length())).append('\n');
-    }
+    baseUrls.forEach((name, url) ->
+        servers.append("  server ").append(name).append(' ')
+            .append(url.substring("http://".length())).append('\n'));
     String template = Files.readString(Path.of("src/test/resources/haproxy-fleet.cfg"));
     String config = template
         .replace("@SOCKET@", tmp.resolve("haproxy.sock").toString())

@@ -69,9 +69,14 @@ final class S3ProxyServer implements AutoCloseable {
 
   /** @return a store on this server, path-style, with the test key */
   S3SnapshotStore store(String location) {
+    return store(endpoint(), location);
+  }
+
+  /** @return a store on an S3 API server started by this class (maybe in another JVM) */
+  static S3SnapshotStore store(URI endpoint, String location) {
     return S3SnapshotStore.builder()
         .location(location)
-        .endpoint(endpoint())
+        .endpoint(endpoint)
         .region(Region.US_EAST_1.id())
         .pathStyle(true)
         .credentials(credentials())
