@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -74,6 +75,10 @@ final class MirrorMaintenance implements AutoCloseable {
   static final Duration PACK_GRACE = Duration.ofMinutes(1);
 
   private static final int QUEUE_CAPACITY = 4096;
+
+  /** A pack's files, the index first: a pack without one is invisible to readers. */
+  private static final List<String> PACK_FILE_EXTENSIONS =
+      List.of(".idx", ".pack", ".bitmap", ".rev", ".keep", ".promisor");
 
   private final Clock clock;
   private final OperationLogger operations;
@@ -261,6 +266,29 @@ final class MirrorMaintenance implements AutoCloseable {
     return true;
   }
 
+  /**
+   * @return the bytes of the mirror's replaced packs that wait to be deleted (the disk gets them
+   *     back when its last lease ends)
+   */
+  long replacedBytes(Mirror mirror) {
+    Set<String> names = replaced.get(mirror.key());
+    if (names == null) {
+      return 0;
+    }
+    Path packDir = mirror.localPath().resolve("objects").resolve("pack");
+    long total = 0;
+    for (String name : names) {
+      for (String ext : PACK_FILE_EXTENSIONS) {
+        try {
+          total += Files.size(packDir.resolve("pack-" + name + ext));
+        } catch (IOException e) {
+          // not there (deleted meanwhile, or this pack has no such file)
+        }
+      }
+    }
+    return total;
+  }
+
   /** @return whether replaced packs of the mirror wait to be deleted */
   boolean hasReplacedPacks(String key) {
     return replaced.containsKey(key);
@@ -299,7 +327,7 @@ final class MirrorMaintenance implements AutoCloseable {
     for (String name : names) {
       String base = "pack-" + name;
       // The index first: a pack without one is invisible to readers scanning the directory.
-      for (String ext : new String[] {".idx", ".pack", ".bitmap", ".rev", ".keep", ".promisor"}) {
+      for (String ext : PACK_FILE_EXTENSIONS) {
         try {
           Files.deleteIfExists(packDir.resolve(base + ext));
         } catch (IOException e) {

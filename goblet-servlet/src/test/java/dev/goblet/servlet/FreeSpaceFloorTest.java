@@ -1,0 +1,208 @@
+package dev.goblet.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.goblet.OperationLogger;
+import dev.goblet.RepositoryStatus;
+import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.testing.FaultInjectingProxy;
+import dev.goblet.testing.GitCli;
+import dev.goblet.testing.Requirements;
+import dev.goblet.testing.UpstreamRepo;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The free-space floor ({@code cacheMinFreeBytes}) through the real proxy, on real disks: a small
+ * tmpfs as the cache root (needs root, as CI has; skipped otherwise, see {@link Requirements}),
+ * whose usable space falls as mirrors arrive, and the test machine's own disk with a floor it can
+ * never reach.
+ */
+class FreeSpaceFloorTest extends HarnessTestBase {
+  private Path mounted;
+  private volatile CountDownLatch maintenanceGate = new CountDownLatch(0);
+
+  @AfterEach
+  void unmount() throws Exception {
+    harness.close();
+    if (mounted != null) {
+      CrashAndDiskTest.run("umount", "-l", mounted.toString());
+    }
+  }
+
+  @Test
+  void evictsTheLeastRecentlyServedIdleMirrorsUntilTheDiskHasTheFloorAgain() throws Exception {
+    Requirements.root("mounts a small tmpfs as the cache root");
+    Random random = new Random(11);
+    List<UpstreamRepo> repos = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      // Six MiB that do not compress: more than the sockets between proxy and client buffer, so a
+      // stalled clone really holds its upload-pack open.
+      byte[] noise = new byte[6 << 20];
+      random.nextBytes(noise);
+      UpstreamRepo repo = harness.newRepo("team/repo-" + i);
+      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
+      repos.add(repo);
+    }
+    // One repository's mirror size, measured by a proxy on the ordinary disk.
+    harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
+    git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
+    maintain("team/repo-0");
+    long one = status("team/repo-0").sizeBytes();
+
+    Path cacheRoot = tmp.resolve("cache");
+    Files.createDirectories(cacheRoot);
+    CrashAndDiskTest.run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", cacheRoot.toString());
+    mounted = cacheRoot;
+    // Room for two mirrors and a half above the floor. The pack cache is off: its spool files
+    // share the disk but are bounded on their own (packCacheMaxBytes), not by evicting mirrors.
+    long floor = usable(cacheRoot) - one * 5 / 2;
+    // Each clone's maintenance (its first repack, then the floor) waits until the clone is served,
+    // so the floor is checked on a quiet disk, not beside the answer being spooled.
+    OperationLogger heldUntilServed =
+        (name, upstream) -> {
+          if (name.equals("maintain")) {
+            try {
+              assertThat(maintenanceGate.await(2, TimeUnit.MINUTES)).isTrue();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return OperationLogger.Operation.NONE;
+        };
+    harness.startProxy(
+        b -> b.cacheRoot(cacheRoot).cacheMinFreeBytes(floor).packCacheEnabled(false)
+            .operationLogger(heldUntilServed));
+    long base = fetchCommands();
+
+    cloneAndMaintain(0, base);
+    cloneAndMaintain(1, base);
+    assertThat(registeredKeys()).containsExactly(key("team/repo-0"), key("team/repo-1"));
+    assertThat(harness.counterCount("mirrors.evictions.free-space")).isZero();
+    cloneAndMaintain(2, base); // under the floor: repo-0, the least recently served, goes
+    assertThat(registeredKeys()).containsExactly(key("team/repo-1"), key("team/repo-2"));
+    assertThat(usable(cacheRoot)).isGreaterThanOrEqualTo(floor);
+    assertThat(cacheRoot.resolve(key("team/repo-0") + ".git")).doesNotExist();
+    assertThat(harness.counterCount("mirrors.evictions.free-space")).isEqualTo(1);
+
+    // A slow client clones repo-1, now the least recently served, while repo-3 arrives: repo-1 is
+    // in use and stays; repo-2 goes (and repo-3 too if the slow clone's spooled answer still
+    // takes the room).
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Path slowDir = harness.dir("slow");
+    try (FaultInjectingProxy slowClient = FaultInjectingProxy.start(harness.proxyBaseUrl())) {
+      slowClient.inject(new FaultInjectingProxy.Fault.Stall(256 << 10, stalled, release));
+      String url = slowClient.baseUrl()
+          + harness.proxyUrl("team/repo-1").substring(harness.proxyBaseUrl().length());
+      CompletableFuture<GitCli.Result> slowClone =
+          CompletableFuture.supplyAsync(() -> git.run(tmp, "clone", "-q", url, slowDir.toString()));
+      try {
+        assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
+        cloneAndMaintain(3, base);
+        assertThat(registeredKeys()).contains(key("team/repo-1"))
+            .doesNotContain(key("team/repo-2"));
+      } finally {
+        release.countDown();
+      }
+      GitCli.Result result = slowClone.get(3, TimeUnit.MINUTES);
+      assertThat(result.succeeded()).as(result.stderr()).isTrue();
+    }
+    git.runOk(slowDir, "fsck", "--no-dangling");
+    assertThat(git.runOk(slowDir, "rev-parse", "HEAD").stdout().strip())
+        .isEqualTo(repos.get(1).resolve("main"));
+
+    // An evicted repository is cold again: cloned from the upstream anew, fsck-clean, and the
+    // floor holds once its maintenance has run.
+    awaitServed(base + 5);
+    long upstreamFetches = harness.upstream().fetchCount();
+    cloneAndMaintain(0, base + 5);
+    git.runOk(harness.dir("c0-again"), "fsck", "--no-dangling");
+    assertThat(harness.upstream().fetchCount()).isGreaterThan(upstreamFetches);
+    assertThat(registeredKeys()).contains(key("team/repo-0"));
+    assertThat(usable(cacheRoot)).isGreaterThanOrEqualTo(floor);
+    assertThat(harness.counterCount("mirrors.evictions.free-space"))
+        .isEqualTo(harness.counterCount("mirrors.evictions"))
+        .isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aFloorTheDiskCannotReachEvictsEveryIdleMirrorAndServesThemColdAgain() throws Exception {
+    harness.newRepo("team/one").commitMany("main", 20, 2);
+    // More than any disk here has free: every mirror goes as soon as nobody uses it.
+    harness.startProxy(b -> b.cacheMinFreeBytes(Long.MAX_VALUE));
+    long base = fetchCommands();
+    for (int round = 1; round <= 2; round++) {
+      Path clone = harness.dir("one-" + round);
+      git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/one"), clone.toString());
+      git.runOk(clone, "fsck", "--no-dangling");
+      awaitServed(base + round);
+      maintain("team/one");
+      assertThat(registeredKeys()).isEmpty();
+      assertThat(harness.config().cacheRoot().resolve(key("team/one") + ".git")).doesNotExist();
+      assertThat(harness.counterCount("mirrors.evictions.free-space")).isEqualTo(round);
+    }
+  }
+
+  /**
+   * Clones repo-{@code i} through the proxy with maintenance held, then lets maintenance run once
+   * the clone is served, and runs it again in turn (the floor is checked after each run).
+   */
+  private void cloneAndMaintain(int i, long base) throws Exception {
+    maintenanceGate = new CountDownLatch(1);
+    Path dir = harness.dir(Files.exists(harness.dir("c" + i)) ? "c" + i + "-again" : "c" + i);
+    git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-" + i), dir.toString());
+    awaitServed(base + 1 + i);
+    maintenanceGate.countDown();
+    maintain("team/repo-" + i);
+  }
+
+  private static final String[] FETCH_TIMERS = {
+    "inbound.fetch.served-locally.ok", "inbound.fetch.queried-upstream.ok"
+  };
+
+  private long fetchCommands() throws InterruptedException {
+    return harness.timerCount(0, FETCH_TIMERS);
+  }
+
+  /** Waits until the proxy has counted this many fetch commands: their leases are closed. */
+  private void awaitServed(long fetches) throws InterruptedException {
+    assertThat(harness.timerCount(fetches, FETCH_TIMERS)).isGreaterThanOrEqualTo(fetches);
+  }
+
+  /** Runs a maintenance of the repository, which checks the floor, if it still has a mirror. */
+  private void maintain(String name) throws Exception {
+    var run = harness.proxy().maintainRepository(key(name), false);
+    if (run.isPresent()) {
+      run.get().get(3, TimeUnit.MINUTES);
+    }
+  }
+
+  private List<String> registeredKeys() throws Exception {
+    return harness.proxy().repositoryStatuses().stream().map(RepositoryStatus::key).sorted()
+        .toList();
+  }
+
+  private RepositoryStatus status(String name) throws Exception {
+    return harness.proxy().repositoryStatus(key(name)).orElseThrow();
+  }
+
+  private String key(String name) {
+    return RepositoryPaths.key(URI.create(harness.directUrl(name)));
+  }
+
+  private static long usable(Path dir) throws IOException {
+    return Files.getFileStore(dir).getUsableSpace();
+  }
+}
