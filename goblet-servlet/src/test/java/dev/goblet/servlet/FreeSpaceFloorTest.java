@@ -3,14 +3,11 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.OperationLogger;
-import dev.goblet.RepositoryStatus;
-import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.testing.FaultInjectingProxy;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.Requirements;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +28,13 @@ import org.junit.jupiter.api.Test;
  * never reach.
  */
 class FreeSpaceFloorTest extends HarnessTestBase {
+  private MirrorEvictionChecks checks;
+
+  @BeforeEach
+  void checks() {
+    checks = new MirrorEvictionChecks(harness);
+  }
+
   private Path mounted;
   private volatile CountDownLatch maintenanceGate = new CountDownLatch(0);
 
@@ -58,8 +63,8 @@ class FreeSpaceFloorTest extends HarnessTestBase {
     // One repository's mirror size, measured by a proxy on the ordinary disk.
     harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
-    maintain("team/repo-0");
-    long one = status("team/repo-0").sizeBytes();
+    checks.maintain("team/repo-0");
+    long one = checks.status("team/repo-0").sizeBytes();
 
     Path cacheRoot = tmp.resolve("cache");
     Files.createDirectories(cacheRoot);
@@ -84,16 +89,16 @@ class FreeSpaceFloorTest extends HarnessTestBase {
     harness.startProxy(
         b -> b.cacheRoot(cacheRoot).cacheMinFreeBytes(floor).packCacheEnabled(false)
             .operationLogger(heldUntilServed));
-    long base = fetchCommands();
+    long base = checks.fetchCommands();
 
     cloneAndMaintain(0, base);
     cloneAndMaintain(1, base);
-    assertThat(registeredKeys()).containsExactly(key("team/repo-0"), key("team/repo-1"));
+    assertThat(checks.registeredKeys()).containsExactly(checks.key("team/repo-0"), checks.key("team/repo-1"));
     assertThat(harness.counterCount("mirrors.evictions.free-space")).isZero();
     cloneAndMaintain(2, base); // under the floor: repo-0, the least recently served, goes
-    assertThat(registeredKeys()).containsExactly(key("team/repo-1"), key("team/repo-2"));
+    assertThat(checks.registeredKeys()).containsExactly(checks.key("team/repo-1"), checks.key("team/repo-2"));
     assertThat(usable(cacheRoot)).isGreaterThanOrEqualTo(floor);
-    assertThat(cacheRoot.resolve(key("team/repo-0") + ".git")).doesNotExist();
+    assertThat(cacheRoot.resolve(checks.key("team/repo-0") + ".git")).doesNotExist();
     assertThat(harness.counterCount("mirrors.evictions.free-space")).isEqualTo(1);
 
     // A slow client clones repo-1, now the least recently served, while repo-3 arrives: repo-1 is
@@ -111,8 +116,8 @@ class FreeSpaceFloorTest extends HarnessTestBase {
       try {
         assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
         cloneAndMaintain(3, base);
-        assertThat(registeredKeys()).contains(key("team/repo-1"))
-            .doesNotContain(key("team/repo-2"));
+        assertThat(checks.registeredKeys()).contains(checks.key("team/repo-1"))
+            .doesNotContain(checks.key("team/repo-2"));
       } finally {
         release.countDown();
       }
@@ -125,12 +130,12 @@ class FreeSpaceFloorTest extends HarnessTestBase {
 
     // An evicted repository is cold again: cloned from the upstream anew, fsck-clean, and the
     // floor holds once its maintenance has run.
-    awaitServed(base + 5);
+    checks.awaitServed(base + 5);
     long upstreamFetches = harness.upstream().fetchCount();
     cloneAndMaintain(0, base + 5);
     git.runOk(harness.dir("c0-again"), "fsck", "--no-dangling");
     assertThat(harness.upstream().fetchCount()).isGreaterThan(upstreamFetches);
-    assertThat(registeredKeys()).contains(key("team/repo-0"));
+    assertThat(checks.registeredKeys()).contains(checks.key("team/repo-0"));
     assertThat(usable(cacheRoot)).isGreaterThanOrEqualTo(floor);
     assertThat(harness.counterCount("mirrors.evictions.free-space"))
         .isEqualTo(harness.counterCount("mirrors.evictions"))
@@ -142,15 +147,15 @@ class FreeSpaceFloorTest extends HarnessTestBase {
     harness.newRepo("team/one").commitMany("main", 20, 2);
     // More than any disk here has free: every mirror goes as soon as nobody uses it.
     harness.startProxy(b -> b.cacheMinFreeBytes(Long.MAX_VALUE));
-    long base = fetchCommands();
+    long base = checks.fetchCommands();
     for (int round = 1; round <= 2; round++) {
       Path clone = harness.dir("one-" + round);
       git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/one"), clone.toString());
       git.runOk(clone, "fsck", "--no-dangling");
-      awaitServed(base + round);
-      maintain("team/one");
-      assertThat(registeredKeys()).isEmpty();
-      assertThat(harness.config().cacheRoot().resolve(key("team/one") + ".git")).doesNotExist();
+      checks.awaitServed(base + round);
+      checks.maintain("team/one");
+      assertThat(checks.registeredKeys()).isEmpty();
+      assertThat(harness.config().cacheRoot().resolve(checks.key("team/one") + ".git")).doesNotExist();
       assertThat(harness.counterCount("mirrors.evictions.free-space")).isEqualTo(round);
     }
   }
@@ -163,43 +168,9 @@ class FreeSpaceFloorTest extends HarnessTestBase {
     maintenanceGate = new CountDownLatch(1);
     Path dir = harness.dir(Files.exists(harness.dir("c" + i)) ? "c" + i + "-again" : "c" + i);
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-" + i), dir.toString());
-    awaitServed(base + 1 + i);
+    checks.awaitServed(base + 1 + i);
     maintenanceGate.countDown();
-    maintain("team/repo-" + i);
-  }
-
-  private static final String[] FETCH_TIMERS = {
-    "inbound.fetch.served-locally.ok", "inbound.fetch.queried-upstream.ok"
-  };
-
-  private long fetchCommands() throws InterruptedException {
-    return harness.timerCount(0, FETCH_TIMERS);
-  }
-
-  /** Waits until the proxy has counted this many fetch commands: their leases are closed. */
-  private void awaitServed(long fetches) throws InterruptedException {
-    assertThat(harness.timerCount(fetches, FETCH_TIMERS)).isGreaterThanOrEqualTo(fetches);
-  }
-
-  /** Runs a maintenance of the repository, which checks the floor, if it still has a mirror. */
-  private void maintain(String name) throws Exception {
-    var run = harness.proxy().maintainRepository(key(name), false);
-    if (run.isPresent()) {
-      run.get().get(3, TimeUnit.MINUTES);
-    }
-  }
-
-  private List<String> registeredKeys() throws Exception {
-    return harness.proxy().repositoryStatuses().stream().map(RepositoryStatus::key).sorted()
-        .toList();
-  }
-
-  private RepositoryStatus status(String name) throws Exception {
-    return harness.proxy().repositoryStatus(key(name)).orElseThrow();
-  }
-
-  private String key(String name) {
-    return RepositoryPaths.key(URI.create(harness.directUrl(name)));
+    checks.maintain("team/repo-" + i);
   }
 
   private static long usable(Path dir) throws IOException {

@@ -1,0 +1,67 @@
+package dev.goblet.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.goblet.RepositoryStatus;
+import dev.goblet.repository.RepositoryPaths;
+import dev.goblet.servlet.testing.ProxyHarness;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the eviction tests (disk budget, free-space floor) ask of a harness's proxy: fetch commands
+ * served, maintenance run in turn, the mirrors it has. Not thread-safe.
+ */
+final class MirrorEvictionChecks {
+  private static final String[] FETCH_TIMERS = {
+    "inbound.fetch.served-locally.ok", "inbound.fetch.queried-upstream.ok"
+  };
+
+  private final ProxyHarness harness;
+
+  MirrorEvictionChecks(ProxyHarness harness) {
+    this.harness = harness;
+  }
+
+  /** @return the fetch commands the proxies of the harness have counted so far */
+  long fetchCommands() throws InterruptedException {
+    return harness.timerCount(0, FETCH_TIMERS);
+  }
+
+  /** Waits until the proxy has counted this many fetch commands: their leases are closed. */
+  void awaitServed(long fetches) throws InterruptedException {
+    assertThat(harness.timerCount(fetches, FETCH_TIMERS)).isGreaterThanOrEqualTo(fetches);
+  }
+
+  /**
+   * Runs a maintenance of the repository in turn (it ends with the budget and floor checks), if it
+   * has a mirror.
+   *
+   * @return whether it had one
+   */
+  boolean maintain(String name) throws Exception {
+    Optional<CompletableFuture<Void>> run = harness.proxy().maintainRepository(key(name), false);
+    if (run.isPresent()) {
+      run.get().get(3, TimeUnit.MINUTES);
+    }
+    return run.isPresent();
+  }
+
+  /** @return the keys of the mirrors the proxy has, sorted */
+  List<String> registeredKeys() throws Exception {
+    return harness.proxy().repositoryStatuses().stream().map(RepositoryStatus::key).sorted()
+        .toList();
+  }
+
+  RepositoryStatus status(String name) throws Exception {
+    return harness.proxy().repositoryStatus(key(name)).orElseThrow();
+  }
+
+  /** @return the cache key of the harness's upstream repository {@code name} */
+  String key(String name) {
+    return RepositoryPaths.key(URI.create(harness.directUrl(name)));
+  }
+}
