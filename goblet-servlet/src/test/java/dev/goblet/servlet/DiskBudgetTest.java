@@ -6,8 +6,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.goblet.AdminAuthorizer;
 import dev.goblet.servlet.testing.Http;
-import dev.goblet.testing.FaultInjectingProxy;
-import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +13,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,36 +66,19 @@ class DiskBudgetTest extends HarnessTestBase {
 
     // A slow client clones repo-0, the least recently served, while three more repositories
     // arrive (a stall shorter than the container's 30 s idle timeout).
-    CountDownLatch stalled = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Path slowDir = harness.dir("slow");
-    try (FaultInjectingProxy slowClient = FaultInjectingProxy.start(harness.proxyBaseUrl())) {
-      slowClient.inject(new FaultInjectingProxy.Fault.Stall(256 << 10, stalled, release));
-      String url = slowClient.baseUrl()
-          + harness.proxyUrl("team/repo-0").substring(harness.proxyBaseUrl().length());
-      CompletableFuture<GitCli.Result> slowClone =
-          CompletableFuture.supplyAsync(() -> git.run(tmp, "clone", "-q", url, slowDir.toString()));
-      try {
-        assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
-        for (int i = 3; i <= 5; i++) {
-          cloneAndMaintain(i, base);
-          // Within the budget, plus the one repository a client is still cloning.
-          assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget + one);
-        }
-        // repo-0 is the least recently served but in use, so repo-1..3 went instead.
-        assertThat(checks.registeredKeys())
-            .containsExactly(
-                checks.key("team/repo-0"), checks.key("team/repo-4"), checks.key("team/repo-5"));
-        assertThat(harness.counterCount("mirrors.evictions")).isEqualTo(3);
-      } finally {
-        release.countDown();
-      }
-      GitCli.Result result = slowClone.get(3, TimeUnit.MINUTES);
-      assertThat(result.succeeded()).as(result.stderr()).isTrue();
-    }
-    git.runOk(slowDir, "fsck", "--no-dangling");
-    assertThat(git.runOk(slowDir, "rev-parse", "HEAD").stdout().strip())
-        .isEqualTo(repos.get(0).resolve("main"));
+    checks.whileStalledCloning("team/repo-0", harness.dir("slow"), repos.get(0).resolve("main"),
+        () -> {
+          for (int i = 3; i <= 5; i++) {
+            cloneAndMaintain(i, base);
+            // Within the budget, plus the one repository a client is still cloning.
+            assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget + one);
+          }
+          // repo-0 is the least recently served but in use, so repo-1..3 went instead.
+          assertThat(checks.registeredKeys())
+              .containsExactly(
+                  checks.key("team/repo-0"), checks.key("team/repo-4"), checks.key("team/repo-5"));
+          assertThat(harness.counterCount("mirrors.evictions")).isEqualTo(3);
+        });
     // Its lease ended with the clone: repo-0 is now the most recently served.
     checks.awaitServed(base + 7);
     for (int i = 6; i < REPOSITORIES; i++) {

@@ -3,8 +3,6 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.OperationLogger;
-import dev.goblet.testing.FaultInjectingProxy;
-import dev.goblet.testing.GitCli;
 import dev.goblet.testing.Requirements;
 import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
@@ -14,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -104,29 +101,12 @@ class FreeSpaceFloorTest extends HarnessTestBase {
     // A slow client clones repo-1, now the least recently served, while repo-3 arrives: repo-1 is
     // in use and stays; repo-2 goes (and repo-3 too if the slow clone's spooled answer still
     // takes the room).
-    CountDownLatch stalled = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Path slowDir = harness.dir("slow");
-    try (FaultInjectingProxy slowClient = FaultInjectingProxy.start(harness.proxyBaseUrl())) {
-      slowClient.inject(new FaultInjectingProxy.Fault.Stall(256 << 10, stalled, release));
-      String url = slowClient.baseUrl()
-          + harness.proxyUrl("team/repo-1").substring(harness.proxyBaseUrl().length());
-      CompletableFuture<GitCli.Result> slowClone =
-          CompletableFuture.supplyAsync(() -> git.run(tmp, "clone", "-q", url, slowDir.toString()));
-      try {
-        assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
-        cloneAndMaintain(3, base);
-        assertThat(checks.registeredKeys()).contains(checks.key("team/repo-1"))
-            .doesNotContain(checks.key("team/repo-2"));
-      } finally {
-        release.countDown();
-      }
-      GitCli.Result result = slowClone.get(3, TimeUnit.MINUTES);
-      assertThat(result.succeeded()).as(result.stderr()).isTrue();
-    }
-    git.runOk(slowDir, "fsck", "--no-dangling");
-    assertThat(git.runOk(slowDir, "rev-parse", "HEAD").stdout().strip())
-        .isEqualTo(repos.get(1).resolve("main"));
+    checks.whileStalledCloning("team/repo-1", harness.dir("slow"), repos.get(1).resolve("main"),
+        () -> {
+          cloneAndMaintain(3, base);
+          assertThat(checks.registeredKeys()).contains(checks.key("team/repo-1"))
+              .doesNotContain(checks.key("team/repo-2"));
+        });
 
     // An evicted repository is cold again: cloned from the upstream anew, fsck-clean, and the
     // floor holds once its maintenance has run.

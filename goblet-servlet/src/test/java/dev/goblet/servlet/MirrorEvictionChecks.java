@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.goblet.RepositoryStatus;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.ProxyHarness;
+import dev.goblet.testing.FaultInjectingProxy;
+import dev.goblet.testing.GitCli;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,6 +62,42 @@ final class MirrorEvictionChecks {
 
   RepositoryStatus status(String name) throws Exception {
     return harness.proxy().repositoryStatus(key(name)).orElseThrow();
+  }
+
+  /** Work done while a slow client's clone is stalled. */
+  @FunctionalInterface
+  interface WhileStalled {
+    void run() throws Exception;
+  }
+
+  /**
+   * Clones {@code name} through a client that stalls after 256 KiB (a stall shorter than the
+   * container's 30 s idle timeout), so its upload-pack holds the mirror's lease; runs {@code
+   * during} meanwhile; then lets the clone finish, which must succeed, fsck-clean, at {@code
+   * head}.
+   */
+  void whileStalledCloning(String name, Path slowDir, String head, WhileStalled during)
+      throws Exception {
+    GitCli git = harness.git();
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (FaultInjectingProxy slowClient = FaultInjectingProxy.start(harness.proxyBaseUrl())) {
+      slowClient.inject(new FaultInjectingProxy.Fault.Stall(256 << 10, stalled, release));
+      String url = slowClient.baseUrl()
+          + harness.proxyUrl(name).substring(harness.proxyBaseUrl().length());
+      CompletableFuture<GitCli.Result> slowClone = CompletableFuture.supplyAsync(
+          () -> git.run(slowDir.getParent(), "clone", "-q", url, slowDir.toString()));
+      try {
+        assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
+        during.run();
+      } finally {
+        release.countDown();
+      }
+      GitCli.Result result = slowClone.get(3, TimeUnit.MINUTES);
+      assertThat(result.succeeded()).as(result.stderr()).isTrue();
+    }
+    git.runOk(slowDir, "fsck", "--no-dangling");
+    assertThat(git.runOk(slowDir, "rev-parse", "HEAD").stdout().strip()).isEqualTo(head);
   }
 
   /** @return the cache key of the harness's upstream repository {@code name} */
