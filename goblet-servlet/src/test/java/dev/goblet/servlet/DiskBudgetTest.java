@@ -9,10 +9,7 @@ import dev.goblet.servlet.testing.Http;
 import dev.goblet.testing.UpstreamRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,22 +31,8 @@ class DiskBudgetTest extends HarnessTestBase {
 
   @Test
   void evictsTheLeastRecentlyServedAndNeverOneInUse() throws Exception {
-    Random random = new Random(7);
-    List<UpstreamRepo> repos = new ArrayList<>();
-    for (int i = 0; i < REPOSITORIES; i++) {
-      UpstreamRepo repo = harness.newRepo("team/repo-" + i);
-      // Six MiB that do not compress: more than the sockets between proxy and client buffer, so a
-      // stalled clone really holds its upload-pack open.
-      byte[] noise = new byte[6 << 20];
-      random.nextBytes(noise);
-      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
-      repos.add(repo);
-    }
-    // One repository's mirror size, measured by an unbounded proxy.
-    harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
-    git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
-    checks.maintain("team/repo-0");
-    long one = checks.status("team/repo-0").sizeBytes();
+    List<UpstreamRepo> repos = checks.noiseRepositories(REPOSITORIES, 7);
+    long one = checks.probeMirrorSize(tmp);
     long budget = one * 7 / 2;
 
     harness.mount("/admin/*", GobletAdminServlet::new);

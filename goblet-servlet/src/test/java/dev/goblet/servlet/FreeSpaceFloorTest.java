@@ -8,10 +8,7 @@ import dev.goblet.testing.UpstreamRepo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -46,22 +43,8 @@ class FreeSpaceFloorTest extends HarnessTestBase {
   @Test
   void evictsTheLeastRecentlyServedIdleMirrorsUntilTheDiskHasTheFloorAgain() throws Exception {
     Requirements.root("mounts a small tmpfs as the cache root");
-    Random random = new Random(11);
-    List<UpstreamRepo> repos = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      // Six MiB that do not compress: more than the sockets between proxy and client buffer, so a
-      // stalled clone really holds its upload-pack open.
-      byte[] noise = new byte[6 << 20];
-      random.nextBytes(noise);
-      UpstreamRepo repo = harness.newRepo("team/repo-" + i);
-      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
-      repos.add(repo);
-    }
-    // One repository's mirror size, measured by a proxy on the ordinary disk.
-    harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
-    git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
-    checks.maintain("team/repo-0");
-    long one = checks.status("team/repo-0").sizeBytes();
+    List<UpstreamRepo> repos = checks.noiseRepositories(4, 11);
+    long one = checks.probeMirrorSize(tmp);
 
     Path cacheRoot = tmp.resolve("cache");
     Files.createDirectories(cacheRoot);

@@ -7,10 +7,14 @@ import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.FaultInjectingProxy;
 import dev.goblet.testing.GitCli;
+import dev.goblet.testing.UpstreamRepo;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +66,38 @@ final class MirrorEvictionChecks {
 
   RepositoryStatus status(String name) throws Exception {
     return harness.proxy().repositoryStatus(key(name)).orElseThrow();
+  }
+
+  /**
+   * Makes upstream repositories {@code team/repo-0} .. {@code team/repo-<count-1>}, each one commit
+   * of six MiB that do not compress: more than the sockets between proxy and client buffer, so a
+   * stalled clone really holds its upload-pack open.
+   *
+   * @return them in order
+   */
+  List<UpstreamRepo> noiseRepositories(int count, long seed) {
+    Random random = new Random(seed);
+    List<UpstreamRepo> repos = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      UpstreamRepo repo = harness.newRepo("team/repo-" + i);
+      byte[] noise = new byte[6 << 20];
+      random.nextBytes(noise);
+      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
+      repos.add(repo);
+    }
+    return repos;
+  }
+
+  /**
+   * @return the size of {@code team/repo-0}'s mirror, made by a proxy on a cache root of its own
+   *     on the ordinary disk (left running: start the proxy under test next)
+   */
+  long probeMirrorSize(Path tmp) throws Exception {
+    harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
+    harness.git().runOk(
+        tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
+    maintain("team/repo-0");
+    return status("team/repo-0").sizeBytes();
   }
 
   /** Work done while a slow client's clone is stalled. */
