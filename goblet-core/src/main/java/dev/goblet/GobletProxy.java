@@ -128,7 +128,11 @@ public final class GobletProxy implements AutoCloseable {
                 ownedExecutors.ticks(),
                 metrics,
                 work::isClosing),
-            new MirrorLifecycle(config.cacheMaxBytes(), operations, evictions(metrics)));
+            new MirrorLifecycle(
+                config.cacheMaxBytes(),
+                config.cacheMinFreeBytes(),
+                operations,
+                evictions(metrics)));
     metrics.mirrorBytes(mirrors::totalBytes);
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
@@ -213,6 +217,11 @@ public final class GobletProxy implements AutoCloseable {
       public void evicted(String key, long bytes) {
         lsRefsCache.invalidate(key);
         metrics.evicted(key, bytes);
+      }
+
+      @Override
+      public void evictedForFreeSpace(String key, long bytes) {
+        metrics.evictedForFreeSpace(key, bytes);
       }
     };
   }

@@ -62,6 +62,7 @@ public final class ServerConfig {
   private final Duration storePublishDelay;
   private final ScheduledExecutorService scheduler;
   private final long cacheMaxBytes;
+  private final long cacheMinFreeBytes;
 
   private ServerConfig(Builder b) {
     this.cacheRoot = b.cacheRoot;
@@ -104,6 +105,7 @@ public final class ServerConfig {
     this.storePublishDelay = b.storePublishDelay;
     this.scheduler = b.scheduler;
     this.cacheMaxBytes = b.cacheMaxBytes;
+    this.cacheMinFreeBytes = b.cacheMinFreeBytes;
   }
 
   /** @return a builder with every default set and no cache root or canonicalizer */
@@ -344,6 +346,14 @@ public final class ServerConfig {
   }
 
   /**
+   * @return the least usable space the cache root's disk must keep; below it the least recently
+   *     served mirrors nobody is using are evicted. 0 means no floor
+   */
+  public long cacheMinFreeBytes() {
+    return cacheMinFreeBytes;
+  }
+
+  /**
    * Builds a {@link ServerConfig}. Each method checks its value at once ({@link
    * IllegalArgumentException}); {@link #build()} checks that required values are set ({@link
    * IllegalStateException}) and leaves the builder usable. Not thread-safe.
@@ -390,6 +400,7 @@ public final class ServerConfig {
     private Duration storePublishDelay = Duration.ofMinutes(5);
     private ScheduledExecutorService scheduler;
     private long cacheMaxBytes;
+    private long cacheMinFreeBytes;
 
     private Builder() {}
 
@@ -434,6 +445,7 @@ public final class ServerConfig {
       storePublishDelay = c.storePublishDelay;
       scheduler = c.scheduler;
       cacheMaxBytes = c.cacheMaxBytes;
+      cacheMinFreeBytes = c.cacheMinFreeBytes;
     }
 
     /** Required: the directory holding the mirrors; created when missing. */
@@ -789,6 +801,20 @@ public final class ServerConfig {
         throw new IllegalArgumentException("cacheMaxBytes must not be negative: " + bytes);
       }
       this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /**
+     * A free-space floor (default 0: none): when the cache root's file store has fewer usable bytes
+     * than this, the least recently served mirrors are evicted, by the same rules as for {@link
+     * #cacheMaxBytes} (never one being served, fetched or backed up), until the disk has them again
+     * or no idle mirror is left. Checked after each fetch's maintenance.
+     */
+    public Builder cacheMinFreeBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cacheMinFreeBytes must not be negative: " + bytes);
+      }
+      this.cacheMinFreeBytes = bytes;
       return this;
     }
 

@@ -102,6 +102,19 @@ class ServerConfigTest {
   }
 
   @Test
+  void theFreeSpaceFloorIsOffByDefaultAndValidated() {
+    ServerConfig.Builder b =
+        ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com");
+    assertThat(b.build().cacheMinFreeBytes()).isZero();
+    assertThatThrownBy(() -> b.cacheMinFreeBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cacheMinFreeBytes");
+    ServerConfig floored = b.cacheMinFreeBytes(5L << 30).build();
+    assertThat(floored.cacheMinFreeBytes()).isEqualTo(5L << 30);
+    assertThat(floored.toBuilder().build().cacheMinFreeBytes()).isEqualTo(5L << 30);
+  }
+
+  @Test
   void maxStalenessBelowTtlIsRejectedAtBuild() {
     ServerConfig.Builder b =
         ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com")

@@ -313,6 +313,12 @@ public final class GobletMetrics
     registry.counter(name("mirrors.evicted-bytes")).inc(bytes);
   }
 
+  /** Counts a mirror evicted for the free-space floor ({@link #evicted} counts it too). */
+  @Override
+  public void evictedForFreeSpace(String key, long bytes) {
+    registry.counter(name("mirrors.evictions.free-space")).inc();
+  }
+
   /** @param bytes the mirrors' size on disk, for the {@code mirrors.bytes} gauge */
   public void mirrorBytes(LongSupplier bytes) {
     gauge("mirrors.bytes", bytes::getAsLong);

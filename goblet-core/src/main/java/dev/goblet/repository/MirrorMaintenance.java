@@ -1,6 +1,18 @@
 package dev.goblet.repository;
 
 import dev.goblet.OperationLogger;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.UUID;
+import org.eclipse.jgit.internal.storage.pack.PackWriter;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.revwalk.RevObject;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.pack.PackConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -16,6 +28,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -40,11 +53,16 @@ import org.slf4j.LoggerFactory;
  * queued on this class's own executor (one thread, bounded queue; never the pool that runs
  * upstream fetches), so no fetch and no client ever waits for it. Thread-safe.
  *
- * <p>A maintenance run repacks the mirror when it has more than {@link #MAX_PACKS} packs (each
- * fetch adds one) or no pack bitmap: JGit's {@link GC} writes one pack of every reachable object
- * with a fresh bitmap and keeps the old packs. JGit offers no geometric repack for file
- * repositories, so the pack count cycles between 1 and {@value #MAX_PACKS}+1 and the repack cost
- * is paid once every ten fetches.
+ * <p>A maintenance run keeps the pack count small without rewriting the repository on every fetch
+ * (each fetch adds one small pack). Most runs <em>combine</em>: as {@code git repack
+ * --geometric=2}, by pack size, the smallest packs that break the progression in which each pack
+ * is at least twice all smaller ones together are written into one new pack by JGit's {@link
+ * PackWriter} (existing deltas reused, no reachability walk), so packs stay about log2(repository /
+ * fetch) in number and a fetch's objects are rewritten a few times at most. A <em>full</em> repack,
+ * JGit's {@link GC} (one pack of every reachable object with a fresh bitmap), runs when the mirror
+ * has no bitmap, when the packs outside the bitmapped one hold more than 1/{@value
+ * #FULL_REPACK_RATIO} of its bytes (so the bitmap covers most of what a clone sends), or when
+ * combining would still leave more than {@value #MAX_PACKS} packs.
  *
  * <p>An old pack is replaced when every object in it is in the new pack, or it is older than
  * {@link #PACK_GRACE} by the proxy's clock (then what else it holds is unreachable). Replaced packs
@@ -62,8 +80,20 @@ import org.slf4j.LoggerFactory;
 final class MirrorMaintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MirrorMaintenance.class);
 
-  /** The most packs a mirror keeps before it is repacked into one. */
+  /** The most packs a mirror keeps: beyond it, after combining the small ones, a full repack. */
   static final int MAX_PACKS = 10;
+
+  /** The factor of the geometric progression of pack sizes kept by combining small packs. */
+  static final int GEOMETRIC_FACTOR = 2;
+
+  /**
+   * A full repack (fresh bitmap) is due when the packs outside the bitmapped one hold more than
+   * 1/8 of its bytes.
+   */
+  static final long FULL_REPACK_RATIO = 8;
+
+  /** Temporary files of a pack being combined; never a {@code pack-*} name readers would see. */
+  private static final String COMBINE_PREFIX = "combine_tmp_";
 
   /**
    * How old, by the proxy's clock, an old pack must be before a repack may delete it although some
@@ -74,6 +104,10 @@ final class MirrorMaintenance implements AutoCloseable {
   static final Duration PACK_GRACE = Duration.ofMinutes(1);
 
   private static final int QUEUE_CAPACITY = 4096;
+
+  /** A pack's files, the index first: a pack without one is invisible to readers. */
+  private static final List<String> PACK_FILE_EXTENSIONS =
+      List.of(".idx", ".pack", ".bitmap", ".rev", ".keep", ".promisor");
 
   private final Clock clock;
   private final OperationLogger operations;
@@ -186,8 +220,12 @@ final class MirrorMaintenance implements AutoCloseable {
     deleteReplaced(mirror);
     Set<String> waiting = replaced.getOrDefault(mirror.key(), Set.of());
     PackStats before = PackStats.of(mirror.localPath(), waiting);
-    if (!force && !before.needsRepack()) {
-      return false;
+    if (!force && !before.needsFullRepack()) {
+      List<PackFile> rollup = before.geometricRollup();
+      if (rollup.size() < 2) {
+        return false;
+      }
+      return combine(mirror, before, rollup);
     }
     OperationLogger.Operation operation = operations.start("maintain", mirror.upstreamUrl());
     long start = System.nanoTime();
@@ -211,11 +249,7 @@ final class MirrorMaintenance implements AutoCloseable {
           deletable.add(entry.getKey());
         }
       }
-      replaced.merge(mirror.key(), deletable, (a, b) -> {
-        Set<String> both = new HashSet<>(a);
-        both.addAll(b);
-        return both;
-      });
+      markReplaced(mirror, deletable);
       log.info(
           "repacked mirror {}: {} packs -> {} new, {} replaced, in {} ms",
           mirror.key(),
@@ -261,6 +295,129 @@ final class MirrorMaintenance implements AutoCloseable {
     return true;
   }
 
+  /**
+   * @return the bytes of the mirror's replaced packs that wait to be deleted (the disk gets them
+   *     back when its last lease ends)
+   */
+  long replacedBytes(Mirror mirror) {
+    Set<String> names = replaced.get(mirror.key());
+    if (names == null) {
+      return 0;
+    }
+    Path packDir = mirror.localPath().resolve("objects").resolve("pack");
+    long total = 0;
+    for (String name : names) {
+      for (String ext : PACK_FILE_EXTENSIONS) {
+        try {
+          total += Files.size(packDir.resolve("pack-" + name + ext));
+        } catch (IOException e) {
+          // not there (deleted meanwhile, or this pack has no such file)
+        }
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Writes the objects of {@code rollup}, the mirror's smallest packs, into one new pack with
+   * JGit's {@link PackWriter} (deltas and whole objects reused as they are, no reachability walk,
+   * no bitmap), then marks them replaced: every object of theirs is in the new pack.
+   *
+   * @return whether the packs were combined
+   */
+  private boolean combine(Mirror mirror, PackStats before, List<PackFile> rollup) {
+    OperationLogger.Operation operation = operations.start("maintain", mirror.upstreamUrl());
+    long start = System.nanoTime();
+    operation.progress("combining " + rollup.size() + " of " + before.packs() + " packs");
+    Path packDir = mirror.localPath().resolve("objects").resolve("pack");
+    Path tmpPack = packDir.resolve(COMBINE_PREFIX + UUID.randomUUID() + ".pack");
+    Path tmpIndex = packDir.resolve(tmpPack.getFileName() + ".idx");
+    try (FileRepository repo = new FileRepository(mirror.localPath().toFile());
+        ObjectReader reader = repo.newObjectReader();
+        RevWalk walk = new RevWalk(reader)) {
+      Set<String> names = new HashSet<>();
+      rollup.forEach(pack -> names.add(pack.name()));
+      List<RevObject> objects = new ArrayList<>();
+      Set<ObjectId> seen = new HashSet<>();
+      for (Pack pack : repo.getObjectDatabase().getPacks()) {
+        if (!names.remove(pack.getPackName())) {
+          continue;
+        }
+        for (PackIndex.MutableEntry entry : pack) {
+          ObjectId id = entry.toObjectId();
+          if (seen.add(id)) {
+            objects.add(walk.lookupAny(id, reader.open(id).getType()));
+          }
+        }
+      }
+      if (!names.isEmpty()) {
+        operation.done(null);
+        return false; // a pack went meanwhile (a concurrent deletion): try again next time
+      }
+      ObjectId name;
+      try (PackWriter writer = new PackWriter(new PackConfig(repo), reader)) {
+        writer.setUseBitmaps(false);
+        writer.preparePack(objects.iterator());
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmpPack))) {
+          writer.writePack(new OperationProgress(operation, stopping), NullProgressMonitor.INSTANCE,
+              out);
+        }
+        name = writer.computeName();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmpIndex))) {
+          writer.writeIndex(out);
+        }
+      }
+      Path packFile = packDir.resolve("pack-" + name.name() + ".pack");
+      if (!Files.exists(packFile)) {
+        // The pack first, then its index: readers see a pack by its index.
+        Files.move(tmpPack, packFile, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmpIndex, packDir.resolve("pack-" + name.name() + ".idx"),
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+      Set<String> combined = new HashSet<>();
+      rollup.forEach(pack -> combined.add(pack.name()));
+      combined.remove(name.name());
+      markReplaced(mirror, combined);
+      log.info(
+          "combined {} of {} packs of mirror {} ({} objects) in {} ms",
+          combined.size(),
+          before.packs(),
+          mirror.key(),
+          objects.size(),
+          Duration.ofNanos(System.nanoTime() - start).toMillis());
+      operation.done(null);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.warn("combining packs of mirror {} failed; its packs are left as they were",
+          mirror.key(), e);
+      operation.done(e);
+      return false;
+    } finally {
+      deleteQuietly(tmpPack);
+      deleteQuietly(tmpIndex);
+    }
+    deleteReplaced(mirror);
+    return true;
+  }
+
+  private void markReplaced(Mirror mirror, Set<String> names) {
+    replaced.merge(mirror.key(), names, (a, b) -> {
+      Set<String> both = new HashSet<>(a);
+      both.addAll(b);
+      return both;
+    });
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("could not delete {}", file, e);
+    }
+  }
+
   /** @return whether replaced packs of the mirror wait to be deleted */
   boolean hasReplacedPacks(String key) {
     return replaced.containsKey(key);
@@ -299,7 +456,7 @@ final class MirrorMaintenance implements AutoCloseable {
     for (String name : names) {
       String base = "pack-" + name;
       // The index first: a pack without one is invisible to readers scanning the directory.
-      for (String ext : new String[] {".idx", ".pack", ".bitmap", ".rev", ".keep", ".promisor"}) {
+      for (String ext : PACK_FILE_EXTENSIONS) {
         try {
           Files.deleteIfExists(packDir.resolve(base + ext));
         } catch (IOException e) {
@@ -364,14 +521,77 @@ final class MirrorMaintenance implements AutoCloseable {
   }
 
   /**
-   * The packs in a mirror's {@code objects/pack}, counted by file name.
+   * One pack of a mirror, by its files.
    *
-   * @param packs {@code .pack} files
-   * @param bitmaps {@code .bitmap} files
+   * @param name the pack's name (the hash after {@code pack-})
+   * @param bytes the size of its {@code .pack} file
+   * @param bitmap whether it has a {@code .bitmap}
    */
-  record PackStats(int packs, int bitmaps) {
-    boolean needsRepack() {
-      return packs > MAX_PACKS || (packs > 0 && bitmaps == 0);
+  record PackFile(String name, long bytes, boolean bitmap) {}
+
+  /**
+   * The packs in a mirror's {@code objects/pack}, by file name.
+   *
+   * @param files its packs, smallest first
+   */
+  record PackStats(List<PackFile> files) {
+    int packs() {
+      return files.size();
+    }
+
+    /**
+     * @return whether the mirror needs a full repack (one pack, fresh bitmap): it has packs but
+     *     no bitmap, the packs outside the bitmapped one hold more than 1/{@value
+     *     #FULL_REPACK_RATIO} of its bytes (so most of a clone's objects are covered by the
+     *     bitmap), or combining the small packs would still leave more than {@value #MAX_PACKS}
+     */
+    boolean needsFullRepack() {
+      long bitmapped = 0;
+      long others = 0;
+      for (PackFile file : files) {
+        if (file.bitmap() && file.bytes() > bitmapped) {
+          others += bitmapped;
+          bitmapped = file.bytes();
+        } else {
+          others += file.bytes();
+        }
+      }
+      if (files.isEmpty()) {
+        return false;
+      }
+      if (bitmapped == 0 || others > bitmapped / FULL_REPACK_RATIO) {
+        return true;
+      }
+      List<PackFile> rollup = geometricRollup();
+      int after = rollup.size() < 2 ? files.size() : files.size() - rollup.size() + 1;
+      return after > MAX_PACKS;
+    }
+
+    /**
+     * As {@code git repack --geometric=2}, by pack size: the smallest packs that break the
+     * progression in which each pack is at least twice the size of all smaller ones together,
+     * extended while the next pack is smaller than twice their sum; packs with a bitmap are left
+     * out (a full repack replaces them).
+     *
+     * @return the packs to combine into one, smallest first; fewer than two means none
+     */
+    List<PackFile> geometricRollup() {
+      int split = 0;
+      for (int i = files.size() - 1; i > 0; i--) {
+        if (files.get(i - 1).bytes() * GEOMETRIC_FACTOR > files.get(i).bytes()) {
+          split = i;
+          break;
+        }
+      }
+      long rollupBytes = 0;
+      for (int i = 0; i < split; i++) {
+        rollupBytes += files.get(i).bytes();
+      }
+      while (split < files.size() && files.get(split).bytes() < GEOMETRIC_FACTOR * rollupBytes) {
+        rollupBytes += files.get(split).bytes();
+        split++;
+      }
+      return files.subList(0, split).stream().filter(file -> !file.bitmap()).toList();
     }
 
     /**
@@ -379,8 +599,8 @@ final class MirrorMaintenance implements AutoCloseable {
      * @param ignored names of packs not to count (replaced, waiting to be deleted)
      */
     static PackStats of(Path mirrorDir, Set<String> ignored) {
-      int packs = 0;
-      int bitmaps = 0;
+      Map<String, Long> sizes = new HashMap<>();
+      Set<String> bitmaps = new HashSet<>();
       try (DirectoryStream<Path> files =
           Files.newDirectoryStream(mirrorDir.resolve("objects").resolve("pack"))) {
         for (Path file : files) {
@@ -389,16 +609,24 @@ final class MirrorMaintenance implements AutoCloseable {
           if (!name.startsWith("pack-") || dot < 5 || ignored.contains(name.substring(5, dot))) {
             continue;
           }
+          String pack = name.substring(5, dot);
           if (name.endsWith(".pack")) {
-            packs++;
+            try {
+              sizes.put(pack, Files.size(file));
+            } catch (IOException e) {
+              // deleted meanwhile
+            }
           } else if (name.endsWith(".bitmap")) {
-            bitmaps++;
+            bitmaps.add(pack);
           }
         }
       } catch (IOException e) {
-        return new PackStats(0, 0); // no pack directory yet: nothing to repack
+        return new PackStats(List.of()); // no pack directory yet: nothing to repack
       }
-      return new PackStats(packs, bitmaps);
+      List<PackFile> packs = new ArrayList<>();
+      sizes.forEach((name, bytes) -> packs.add(new PackFile(name, bytes, bitmaps.contains(name))));
+      packs.sort(Comparator.comparingLong(PackFile::bytes).thenComparing(PackFile::name));
+      return new PackStats(List.copyOf(packs));
     }
   }
 }

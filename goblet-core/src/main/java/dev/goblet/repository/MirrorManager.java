@@ -388,7 +388,7 @@ public final class MirrorManager implements AutoCloseable {
   }
 
   private void queueBudgetCheck() {
-    if (lifecycle.cacheMaxBytes() > 0 && budgetQueued.compareAndSet(false, true)) {
+    if (lifecycle.evicts() && budgetQueued.compareAndSet(false, true)) {
       maintenance.submit(
           ".budget",
           false,
@@ -400,40 +400,87 @@ public final class MirrorManager implements AutoCloseable {
   }
 
   /**
-   * Evicts the least recently served mirrors nobody uses until the mirrors fit in the budget, or
-   * none is left to evict. Runs on the maintenance thread.
+   * Evicts the least recently served mirrors nobody uses until the mirrors fit in the budget and the
+   * cache root's file store has the floor's usable space, or none is left to evict. Runs on the
+   * maintenance thread.
    */
   private void enforceBudget() {
     long max = lifecycle.cacheMaxBytes();
-    if (max <= 0) {
+    if (max > 0) {
+      long total = totalBytes();
+      if (total > max) {
+        for (Mirror candidate : leastRecentlyServedFirst()) {
+          if (total <= max) {
+            break;
+          }
+          long size = candidate.usage().size();
+          if (evict(candidate, "to keep the cache within " + max + " bytes")) {
+            total -= size;
+          }
+        }
+        if (total > max) {
+          log.warn(
+              "the mirrors take {} bytes, over the budget of {}, and every other mirror is in use",
+              total,
+              max);
+        }
+      }
+    }
+    enforceFreeSpaceFloor();
+  }
+
+  /**
+   * Evicts the least recently served idle mirrors while the cache root's file store has less
+   * usable space than the floor, reading the space again after each eviction.
+   */
+  private void enforceFreeSpaceFloor() {
+    long floor = lifecycle.cacheMinFreeBytes();
+    if (floor <= 0 || usableSpace() >= floor) {
       return;
     }
-    long total = totalBytes();
-    if (total <= max) {
-      return;
+    for (Mirror candidate : leastRecentlyServedFirst()) {
+      long size = candidate.usage().size();
+      if (evict(candidate, "to keep " + floor + " bytes free on the cache's disk")) {
+        lifecycle.listener().evictedForFreeSpace(candidate.key(), size);
+        if (usableSpace() >= floor) {
+          return;
+        }
+      }
     }
+    log.warn(
+        "the cache's disk has {} usable bytes, under the floor of {}, and no idle mirror is left",
+        usableSpace(),
+        floor);
+  }
+
+  /**
+   * @return the usable bytes of the cache root's file store, counting as usable the replaced packs
+   *     that wait for their mirror's last lease to end (a repack's old copy is not a reason to
+   *     evict another mirror); MAX_VALUE when the file store cannot be read
+   */
+  private long usableSpace() {
+    long usable;
+    try {
+      usable = Files.getFileStore(cacheRoot).getUsableSpace();
+    } catch (IOException e) {
+      log.warn("cannot read the usable space of the cache root's disk", e);
+      return Long.MAX_VALUE; // evict nothing on a guess
+    }
+    for (Mirror mirror : mirrors.values()) {
+      usable += maintenance.replacedBytes(mirror);
+    }
+    return usable;
+  }
+
+  private List<Mirror> leastRecentlyServedFirst() {
     List<Mirror> byLastUse = new ArrayList<>(mirrors.values());
     byLastUse.sort(
         Comparator.comparing((Mirror m) -> m.usage().lastServed()).thenComparing(Mirror::key));
-    for (Mirror candidate : byLastUse) {
-      if (total <= max) {
-        return;
-      }
-      long size = candidate.usage().size();
-      if (evict(candidate)) {
-        total -= size;
-      }
-    }
-    if (total > max) {
-      log.warn(
-          "the mirrors take {} bytes, over the budget of {}, and every other mirror is in use",
-          total,
-          max);
-    }
+    return byLastUse;
   }
 
   /** @return whether the mirror was idle and is now gone */
-  private boolean evict(Mirror mirror) {
+  private boolean evict(Mirror mirror, String why) {
     if (mirror.pendingFetch().isPresent()) {
       return false;
     }
@@ -460,11 +507,11 @@ public final class MirrorManager implements AutoCloseable {
     mirror.close();
     lifecycle.listener().evicted(mirror.key(), size);
     log.info(
-        "evicted mirror {} ({} bytes, last served {}) to keep the cache within {} bytes",
+        "evicted mirror {} ({} bytes, last served {}) {}",
         mirror.key(),
         size,
         mirror.usage().lastServed(),
-        lifecycle.cacheMaxBytes());
+        why);
     if (aside[0] != null) {
       try {
         FileTrees.deleteTree(aside[0]);

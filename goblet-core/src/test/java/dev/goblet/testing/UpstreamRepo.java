@@ -12,6 +12,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * A bare repository under a {@link GitUpstreamServer}'s project root, with helpers to give it
@@ -93,6 +107,65 @@ public final class UpstreamRepo {
     git.runOk(work, "commit", "-q", "--allow-empty", "-m", message);
     git.runOk(work, "push", "-q", "origin", "HEAD:refs/heads/" + branch);
     return git.runOk(work, "rev-parse", "HEAD").stdout().strip();
+  }
+
+  /**
+   * Like {@link #commit} but without starting a process: JGit writes the blob, trees and commit
+   * straight into the bare repository (loose objects) and moves {@code refs/heads/<branch>} from
+   * the tip it read, so a test can make hundreds of upstream commits quickly. The branch starts
+   * where {@link #commit} would start it.
+   *
+   * @param path a slash-separated path in the tree; the rest of the parent's tree is kept
+   * @return the new commit id
+   */
+  public synchronized String commitInProcess(
+      String branch, String path, String content, String message) {
+    try (Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true)
+            .build();
+        ObjectInserter inserter = repo.newObjectInserter();
+        RevWalk walk = new RevWalk(repo)) {
+      ObjectId tip = repo.resolve("refs/heads/" + branch + "^{commit}");
+      ObjectId parent = tip != null ? tip : repo.resolve("HEAD^{commit}");
+      DirCache index = DirCache.newInCore();
+      DirCacheBuilder builder = index.builder();
+      if (parent != null) {
+        builder.addTree(
+            new byte[0], 0, walk.getObjectReader(), walk.parseCommit(parent).getTree());
+      }
+      builder.finish();
+      ObjectId blob =
+          inserter.insert(Constants.OBJ_BLOB, content.getBytes(StandardCharsets.UTF_8));
+      DirCacheEditor editor = index.editor();
+      editor.add(new DirCacheEditor.PathEdit(path) {
+        @Override
+        public void apply(DirCacheEntry entry) {
+          entry.setFileMode(FileMode.REGULAR_FILE);
+          entry.setObjectId(blob);
+        }
+      });
+      editor.finish();
+      CommitBuilder commit = new CommitBuilder();
+      commit.setTreeId(index.writeTree(inserter));
+      if (parent != null) {
+        commit.setParentId(parent);
+      }
+      PersonIdent ident = new PersonIdent(GitCli.USER_NAME, GitCli.USER_EMAIL);
+      commit.setAuthor(ident);
+      commit.setCommitter(ident);
+      commit.setMessage(message + "\n");
+      ObjectId id = inserter.insert(commit);
+      inserter.flush();
+      RefUpdate update = repo.updateRef("refs/heads/" + branch);
+      update.setExpectedOldObjectId(tip != null ? tip : ObjectId.zeroId());
+      update.setNewObjectId(id);
+      RefUpdate.Result result = update.update(walk);
+      if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FAST_FORWARD) {
+        throw new IllegalStateException("cannot move refs/heads/" + branch + ": " + result);
+      }
+      return id.name();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot commit to " + dir, e);
+    }
   }
 
   /** Makes the work clone's branch {@code branch} match where a commit on it must start. */

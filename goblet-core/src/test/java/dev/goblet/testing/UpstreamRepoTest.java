@@ -59,6 +59,27 @@ class UpstreamRepoTest {
   }
 
   @Test
+  void inProcessCommitsKeepTheRestOfTheTreeAndAreFsckClean() {
+    assertThat(repo.commitInProcess("main", "a.txt", "a\n", "root")).isEqualTo(repo.resolve("main"));
+    String first = repo.commit("main", "dir/b.txt", "b\n", "first");
+    String topic = repo.commitInProcess("topic", "dir/c.txt", "c\n", "on topic");
+    String second = repo.commitInProcess("main", "a.txt", "a2\n", "second");
+
+    assertThat(repo.resolve(topic + "^")).isEqualTo(first);
+    assertThat(repo.resolve(second + "^")).isEqualTo(first);
+    assertThat(repo.resolve("main")).isEqualTo(second);
+    assertThat(git.runOk(repo.dir(), "ls-tree", "-r", "--name-only", second).stdout().lines())
+        .containsExactly("a.txt", "dir/b.txt");
+    assertThat(git.runOk(repo.dir(), "show", second + ":a.txt").stdout()).isEqualTo("a2\n");
+    assertThat(git.runOk(repo.dir(), "show", topic + ":dir/c.txt").stdout()).isEqualTo("c\n");
+    assertThat(git.runOk(repo.dir(), "log", "-1", "--format=%s", second).stdout().strip())
+        .isEqualTo("second");
+    git.runOk(repo.dir(), "fsck", "--strict");
+    // The work clone of commit() starts from what was committed in process.
+    assertThat(repo.resolve(repo.commit("main", "d.txt", "d\n", "after") + "^")).isEqualTo(second);
+  }
+
+  @Test
   void annotatedTagsPeelToTheirCommit() {
     String commit = repo.commit("main", "a.txt", "a\n", "first");
 

@@ -48,6 +48,9 @@ import java.util.function.Function;
  *       <td>how long an upstream's allow is trusted, and honoured during an outage (ISO-8601)</td></tr>
  *   <tr><td>{@code goblet.cacheMaxBytes}</td><td>no limit</td>
  *       <td>the mirrors' disk budget in bytes; least recently served mirrors are evicted</td></tr>
+ *   <tr><td>{@code goblet.cacheMinFreeBytes}</td><td>no floor</td>
+ *       <td>the least usable bytes the cache root's disk keeps; least recently served mirrors are
+ *       evicted below it</td></tr>
  * </table>
  *
  * <p>Secrets are never a setting's value: {@code env:} and {@code file:} name where they are, so

@@ -40,6 +40,8 @@ import java.util.function.Function;
  *   <li>{@code clientAuthGrace}: an ISO-8601 duration; how old an allow may be and still be
  *       honoured while the upstream is down; default {@code PT8H}
  *   <li>{@code cacheMaxBytes}: the mirrors' disk budget in bytes; default no limit
+ *   <li>{@code cacheMinFreeBytes}: the least usable space, in bytes, the cache root's disk must
+ *       keep (least recently served mirrors are evicted below it); default no floor
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -80,6 +82,9 @@ public final class InitParameters {
   /** The mirrors' disk budget in bytes. */
   public static final String CACHE_MAX_BYTES = "cacheMaxBytes";
 
+  /** The least usable space, in bytes, the cache root's disk must keep. */
+  public static final String CACHE_MIN_FREE_BYTES = "cacheMinFreeBytes";
+
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
       List.of(
@@ -94,7 +99,8 @@ public final class InitParameters {
           CLIENT_AUTH,
           CLIENT_AUTH_TTL,
           CLIENT_AUTH_GRACE,
-          CACHE_MAX_BYTES);
+          CACHE_MAX_BYTES,
+          CACHE_MIN_FREE_BYTES);
 
   private InitParameters() {}
 
@@ -136,6 +142,8 @@ public final class InitParameters {
     ifSet(parameters, BACKUP_INTERVAL,
         v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
     ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
+    ifSet(parameters, CACHE_MIN_FREE_BYTES,
+        v -> builder.cacheMinFreeBytes(bytes(CACHE_MIN_FREE_BYTES, v)));
     clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
   }

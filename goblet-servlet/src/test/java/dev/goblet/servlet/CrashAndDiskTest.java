@@ -50,7 +50,8 @@ class CrashAndDiskTest extends HarnessTestBase {
     mounted = true;
   }
 
-  private static void run(String... command) {
+  /** Runs a command, which must succeed (for mounting test disks). */
+  static void run(String... command) {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes());

@@ -5,23 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.RepositoryStatus;
-import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.Http;
-import dev.goblet.testing.FaultInjectingProxy;
-import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,83 +20,61 @@ import org.junit.jupiter.api.Test;
  * not, and an evicted one is simply cold again.
  */
 class DiskBudgetTest extends HarnessTestBase {
+  private MirrorEvictionChecks checks;
+
+  @BeforeEach
+  void checks() {
+    checks = new MirrorEvictionChecks(harness);
+  }
+
   private static final int REPOSITORIES = 10;
 
   @Test
   void evictsTheLeastRecentlyServedAndNeverOneInUse() throws Exception {
-    Random random = new Random(7);
-    List<UpstreamRepo> repos = new ArrayList<>();
-    for (int i = 0; i < REPOSITORIES; i++) {
-      UpstreamRepo repo = harness.newRepo("team/repo-" + i);
-      // Six MiB that do not compress: more than the sockets between proxy and client buffer, so a
-      // stalled clone really holds its upload-pack open.
-      byte[] noise = new byte[6 << 20];
-      random.nextBytes(noise);
-      repo.commit("main", "noise.txt", Base64.getMimeEncoder().encodeToString(noise), "noise");
-      repos.add(repo);
-    }
-    // One repository's mirror size, measured by an unbounded proxy.
-    harness.startProxy(b -> b.cacheRoot(tmp.resolve("probe")));
-    git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("probe").toString());
-    maintain("team/repo-0");
-    long one = status("team/repo-0").sizeBytes();
+    List<UpstreamRepo> repos = checks.noiseRepositories(REPOSITORIES, 7);
+    long one = checks.probeMirrorSize(tmp);
     long budget = one * 7 / 2;
 
     harness.mount("/admin/*", GobletAdminServlet::new);
     harness.startProxy(
         b -> b.cacheMaxBytes(budget).adminAuthorizer(AdminAuthorizer.ALLOW_ALL));
     Path cacheRoot = harness.config().cacheRoot();
-    long base = fetchCommands(); // the harness's registry outlives each proxy
+    long base = checks.fetchCommands(); // the harness's registry outlives each proxy
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-0"), harness.dir("c0").toString());
-    awaitServed(base + 1);
-    maintain("team/repo-0");
+    checks.awaitServed(base + 1);
+    checks.maintain("team/repo-0");
 
     cloneAndMaintain(1, base);
     cloneAndMaintain(2, base);
 
     // A slow client clones repo-0, the least recently served, while three more repositories
     // arrive (a stall shorter than the container's 30 s idle timeout).
-    CountDownLatch stalled = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    Path slowDir = harness.dir("slow");
-    try (FaultInjectingProxy slowClient = FaultInjectingProxy.start(harness.proxyBaseUrl())) {
-      slowClient.inject(new FaultInjectingProxy.Fault.Stall(256 << 10, stalled, release));
-      String url = slowClient.baseUrl()
-          + harness.proxyUrl("team/repo-0").substring(harness.proxyBaseUrl().length());
-      CompletableFuture<GitCli.Result> slowClone =
-          CompletableFuture.supplyAsync(() -> git.run(tmp, "clone", "-q", url, slowDir.toString()));
-      try {
-        assertThat(stalled.await(60, TimeUnit.SECONDS)).isTrue();
-        for (int i = 3; i <= 5; i++) {
-          cloneAndMaintain(i, base);
-          // Within the budget, plus the one repository a client is still cloning.
-          assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget + one);
-        }
-        // repo-0 is the least recently served but in use, so repo-1..3 went instead.
-        assertThat(registeredKeys())
-            .containsExactly(key("team/repo-0"), key("team/repo-4"), key("team/repo-5"));
-        assertThat(harness.counterCount("mirrors.evictions")).isEqualTo(3);
-      } finally {
-        release.countDown();
-      }
-      GitCli.Result result = slowClone.get(3, TimeUnit.MINUTES);
-      assertThat(result.succeeded()).as(result.stderr()).isTrue();
-    }
-    git.runOk(slowDir, "fsck", "--no-dangling");
-    assertThat(git.runOk(slowDir, "rev-parse", "HEAD").stdout().strip())
-        .isEqualTo(repos.get(0).resolve("main"));
+    checks.whileStalledCloning("team/repo-0", harness.dir("slow"), repos.get(0).resolve("main"),
+        () -> {
+          for (int i = 3; i <= 5; i++) {
+            cloneAndMaintain(i, base);
+            // Within the budget, plus the one repository a client is still cloning.
+            assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget + one);
+          }
+          // repo-0 is the least recently served but in use, so repo-1..3 went instead.
+          assertThat(checks.registeredKeys())
+              .containsExactly(
+                  checks.key("team/repo-0"), checks.key("team/repo-4"), checks.key("team/repo-5"));
+          assertThat(harness.counterCount("mirrors.evictions")).isEqualTo(3);
+        });
     // Its lease ended with the clone: repo-0 is now the most recently served.
-    awaitServed(base + 7);
+    checks.awaitServed(base + 7);
     for (int i = 6; i < REPOSITORIES; i++) {
       cloneAndMaintain(i, base + 1);
       assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget);
     }
-    assertThat(registeredKeys())
-        .containsExactly(key("team/repo-7"), key("team/repo-8"), key("team/repo-9"));
+    assertThat(checks.registeredKeys())
+        .containsExactly(
+            checks.key("team/repo-7"), checks.key("team/repo-8"), checks.key("team/repo-9"));
     assertThat(harness.counterCount("mirrors.evictions")).isEqualTo(7);
     for (int i = 0; i <= 6; i++) {
-      assertThat(cacheRoot.resolve(key("team/repo-" + i) + ".git")).doesNotExist();
-      assertThat(harness.proxy().lsRefsCache().get(key("team/repo-" + i))).isEmpty();
+      assertThat(cacheRoot.resolve(checks.key("team/repo-" + i) + ".git")).doesNotExist();
+      assertThat(harness.proxy().lsRefsCache().get(checks.key("team/repo-" + i))).isEmpty();
     }
 
     // The admin API shows each repository's size and last use.
@@ -123,45 +91,16 @@ class DiskBudgetTest extends HarnessTestBase {
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-1"), again.toString());
     git.runOk(again, "fsck", "--no-dangling");
     assertThat(harness.upstream().fetchCount()).isGreaterThan(upstreamFetches);
-    awaitServed(base + REPOSITORIES + 2); // the first ten, the slow one, this one
-    maintain("team/repo-1");
+    checks.awaitServed(base + REPOSITORIES + 2); // the first ten, the slow one, this one
+    checks.maintain("team/repo-1");
     assertThat(cacheSize(cacheRoot)).isLessThanOrEqualTo(budget);
   }
 
   /** Clones repo-{@code i} through the proxy and waits for its maintenance and the budget. */
   private void cloneAndMaintain(int i, long base) throws Exception {
     git.runOk(tmp, "clone", "-q", harness.proxyUrl("team/repo-" + i), harness.dir("c" + i).toString());
-    awaitServed(base + 1 + i);
-    maintain("team/repo-" + i);
-  }
-
-  private static final String[] FETCH_TIMERS = {
-    "inbound.fetch.served-locally.ok", "inbound.fetch.queried-upstream.ok"
-  };
-
-  private long fetchCommands() throws InterruptedException {
-    return harness.timerCount(0, FETCH_TIMERS);
-  }
-
-  /** Waits until the proxy has counted this many fetch commands: their leases are closed. */
-  private void awaitServed(long fetches) throws InterruptedException {
-    assertThat(harness.timerCount(fetches, FETCH_TIMERS)).isGreaterThanOrEqualTo(fetches);
-  }
-
-  private List<String> registeredKeys() throws Exception {
-    return harness.proxy().repositoryStatuses().stream().map(RepositoryStatus::key).toList();
-  }
-
-  private void maintain(String name) throws Exception {
-    harness.proxy().maintainRepository(key(name), false).orElseThrow().get(3, TimeUnit.MINUTES);
-  }
-
-  private RepositoryStatus status(String name) throws Exception {
-    return harness.proxy().repositoryStatus(key(name)).orElseThrow();
-  }
-
-  private String key(String name) {
-    return RepositoryPaths.key(URI.create(harness.directUrl(name)));
+    checks.awaitServed(base + 1 + i);
+    checks.maintain("team/repo-" + i);
   }
 
   /** @return the bytes of every mirror under the cache root (not the ls-refs cache) */

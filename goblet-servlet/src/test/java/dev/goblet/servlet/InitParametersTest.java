@@ -30,6 +30,7 @@ class InitParametersTest {
     parameters.put("backupDirectory", "/mnt/backups");
     parameters.put("backupInterval", "PT30M");
     parameters.put("cacheMaxBytes", " 1073741824 ");
+    parameters.put("cacheMinFreeBytes", "5368709120");
 
     ServerConfig config = InitParameters.toBuilder(parameters::get).build();
 
@@ -45,6 +46,7 @@ class InitParametersTest {
     assertThat(config.backupStore()).isPresent();
     assertThat(config.backupInterval()).isEqualTo(Duration.ofMinutes(30));
     assertThat(config.cacheMaxBytes()).isEqualTo(1L << 30);
+    assertThat(config.cacheMinFreeBytes()).isEqualTo(5L << 30);
     assertThat(InitParameters.NAMES).containsAll(parameters.keySet());
   }
 
@@ -71,6 +73,10 @@ class InitParametersTest {
     parameters.put("cacheMaxBytes", "-5");
     assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
         .hasMessageContaining("cacheMaxBytes must not be negative");
+    parameters.put("cacheMaxBytes", "0");
+    parameters.put("cacheMinFreeBytes", "-1");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessageContaining("cacheMinFreeBytes must not be negative");
   }
 
   @Test
