@@ -48,6 +48,9 @@ import java.util.function.Function;
  *       <td>how long an upstream's allow is trusted, and honoured during an outage (ISO-8601)</td></tr>
  *   <tr><td>{@code goblet.cacheMaxBytes}</td><td>no limit</td>
  *       <td>the mirrors' disk budget in bytes; least recently served mirrors are evicted</td></tr>
+ *   <tr><td>{@code goblet.lsRefsCacheMaxBytes}</td><td>{@code 67108864} (64 MiB)</td>
+ *       <td>the heap the cached ls-refs listings may hold, in bytes; least recently used
+ *       repositories are evicted</td></tr>
  * </table>
  *
  * <p>Secrets are never a setting's value: {@code env:} and {@code file:} name where they are, so

@@ -40,6 +40,8 @@ import java.util.function.Function;
  *   <li>{@code clientAuthGrace}: an ISO-8601 duration; how old an allow may be and still be
  *       honoured while the upstream is down; default {@code PT8H}
  *   <li>{@code cacheMaxBytes}: the mirrors' disk budget in bytes; default no limit
+ *   <li>{@code lsRefsCacheMaxBytes}: the heap the cached ls-refs listings may hold, in bytes;
+ *       default 67108864 (64 MiB)
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -80,6 +82,9 @@ public final class InitParameters {
   /** The mirrors' disk budget in bytes. */
   public static final String CACHE_MAX_BYTES = "cacheMaxBytes";
 
+  /** The heap budget of the cached ls-refs listings, in bytes. */
+  public static final String LS_REFS_CACHE_MAX_BYTES = "lsRefsCacheMaxBytes";
+
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
       List.of(
@@ -94,7 +99,8 @@ public final class InitParameters {
           CLIENT_AUTH,
           CLIENT_AUTH_TTL,
           CLIENT_AUTH_GRACE,
-          CACHE_MAX_BYTES);
+          CACHE_MAX_BYTES,
+          LS_REFS_CACHE_MAX_BYTES);
 
   private InitParameters() {}
 
@@ -136,6 +142,8 @@ public final class InitParameters {
     ifSet(parameters, BACKUP_INTERVAL,
         v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
     ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
+    ifSet(parameters, LS_REFS_CACHE_MAX_BYTES,
+        v -> builder.lsRefsCacheMaxBytes(bytes(LS_REFS_CACHE_MAX_BYTES, v)));
     clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
   }
