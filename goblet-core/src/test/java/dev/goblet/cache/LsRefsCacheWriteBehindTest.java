@@ -181,29 +181,21 @@ class LsRefsCacheWriteBehindTest {
   @Test
   void aListingAboveTheWholeBudgetIsNotCachedAndTheOthersStay() {
     long small = weightOf(UpstreamAnswers.FETCH_MAIN);
-    LsRefsCache cache = cache(small + 1, Runnable::run);
-    cache.put(REPO, UPSTREAM, FETCH_MAIN, UpstreamAnswers.FETCH_MAIN);
 
-    cache.put(REPO, UPSTREAM, LS_REMOTE, UpstreamAnswers.FULL);
+    LsRefsCache cache = fetchMainThenFull(small + 1);
 
     assertThat(cache.oversizedListings()).isEqualTo(1);
-    assertThat(cache.get(REPO).orElseThrow().listings())
-        .extracting(RefListing::args)
-        .containsExactly(FETCH_MAIN);
+    assertThat(argsCached(cache)).containsExactly(FETCH_MAIN);
     assertThat(cache.retainedBytes()).isEqualTo(small);
   }
 
   @Test
   void anEntryAboveTheBudgetKeepsOnlyItsNewestListing() {
     long full = weightOf(UpstreamAnswers.FULL);
-    LsRefsCache cache = cache(full + 1, Runnable::run);
-    cache.put(REPO, UPSTREAM, FETCH_MAIN, UpstreamAnswers.FETCH_MAIN);
 
-    cache.put(REPO, UPSTREAM, LS_REMOTE, UpstreamAnswers.FULL);
+    LsRefsCache cache = fetchMainThenFull(full + 1);
 
-    assertThat(cache.get(REPO).orElseThrow().listings())
-        .extracting(RefListing::args)
-        .containsExactly(LS_REMOTE);
+    assertThat(argsCached(cache)).containsExactly(LS_REMOTE);
     assertThat(cache.oversizedListings()).isZero();
     assertThat(cache.retainedBytes()).isEqualTo(full);
   }
@@ -234,6 +226,18 @@ class LsRefsCacheWriteBehindTest {
                 .build()
                 .lsRefsCacheMaxBytes())
         .isEqualTo(64L << 20);
+  }
+
+  /** @return a cache of {@code maxBytes} given a small listing, then a full one */
+  private LsRefsCache fetchMainThenFull(long maxBytes) {
+    LsRefsCache cache = cache(maxBytes, Runnable::run);
+    cache.put(REPO, UPSTREAM, FETCH_MAIN, UpstreamAnswers.FETCH_MAIN);
+    cache.put(REPO, UPSTREAM, LS_REMOTE, UpstreamAnswers.FULL);
+    return cache;
+  }
+
+  private static List<LsRefsArgs> argsCached(LsRefsCache cache) {
+    return cache.get(REPO).orElseThrow().listings().stream().map(RefListing::args).toList();
   }
 
   private long weightOf(List<String> lines) {

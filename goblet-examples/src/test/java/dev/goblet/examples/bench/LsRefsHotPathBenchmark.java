@@ -7,6 +7,7 @@ import dev.goblet.GobletProxy;
 import dev.goblet.ServerConfig;
 import dev.goblet.cache.LsRefsArgs;
 import dev.goblet.cache.LsRefsCache;
+import dev.goblet.protocol.Command;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.GobletServlet;
 import dev.goblet.servlet.testing.JettyServer;
@@ -14,6 +15,10 @@ import dev.goblet.testing.GitCli;
 import dev.goblet.testing.GitUpstreamServer;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       remotes, the proxy (upstream on: every ls-refs is relayed and remembered) and the upstream
  *       directly, interleaved, {@code -Dgoblet.bench.fetches} times each (default 60): the
  *       proxy's overhead per fetch;
- *   <li>{@code -Dgoblet.bench.listings} (default 1,000) listings of that repository's 50,000 refs,
+ *   <li>the same proxy's and upstream's server side alone: the ls-refs request of that fetch,
+ *       POSTed over HTTP, five times as many runs;
+ *   <li>{@code -Dgoblet.bench.listings} (default 1,000; 0 skips this part) listings of that repository's 50,000 refs,
  *       each its own strings as an upstream answer would be, put into an {@link LsRefsCache} with
  *       a budget of {@code -Dgoblet.bench.budgetMiB} (default 256) MiB: the heap the cache retains,
  *       measured after a full GC, against the budget, and against the weigher's estimate.
@@ -44,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LsRefsHotPathBenchmark {
   private static final int REFS = 50_000;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path tmp;
 
@@ -72,6 +80,7 @@ class LsRefsHotPathBenchmark {
         String viaProxy = jetty.baseUrl() + "/" + upstream.baseUrl().substring(7) + "/bench/refs";
         report.append(fetchOverhead(git, tmp.resolve("client"), viaProxy, repo.toString(),
             fetches, proxy));
+        report.append(lsRefsOverhead(viaProxy, repo.toString(), fetches * 5, proxy));
         lines = proxy.lsRefsCache().get(RepositoryPaths.key(repo)).orElseThrow()
             .listings().stream()
             .filter(listing -> listing.args().isFull())
@@ -80,7 +89,9 @@ class LsRefsHotPathBenchmark {
         proxy.close();
       }
     }
-    report.append(heap(lines, listings, budget));
+    if (listings > 0) {
+      report.append(heap(lines, listings, budget));
+    }
     Files.writeString(Path.of("target", "benchmarks-ls-refs.md"), report.toString());
     System.out.println(report);
   }
@@ -109,24 +120,70 @@ class LsRefsHotPathBenchmark {
         overhead[i] = proxied[i] - native_[i];
       }
       long writes = proxy.lsRefsCache().fileWrites() - writesBefore;
-      Samples p = Samples.of(proxied);
-      Samples d = Samples.of(native_);
-      Samples o = Samples.of(overhead);
-      return "## `git fetch <remote> main`, nothing new, " + REFS + " refs, " + runs
-          + " interleaved runs each\n\n"
-          + "| | median | p90 |\n|---|---|---|\n"
-          + "| proxy (upstream on: ls-refs relayed and remembered) | "
-          + Samples.millis(p.median()) + " | " + Samples.millis(p.percentile(90)) + " |\n"
-          + "| direct (git http-backend) | "
-          + Samples.millis(d.median()) + " | " + Samples.millis(d.percentile(90)) + " |\n"
-          + "| overhead, proxy minus direct of the same round | "
-          + Samples.millis(o.median()) + " | " + Samples.millis(o.percentile(90)) + " |\n"
-          + "| overhead, difference of the medians | "
-          + Samples.millis(p.median().minus(d.median())) + " | - |\n\n"
+      return table("`git fetch <remote> main`, nothing new, " + REFS + " refs, " + runs
+              + " interleaved runs each", proxied, native_, overhead)
           + "- cache files written during the " + runs + " proxied fetches: " + writes + "\n\n";
     } finally {
       BenchmarkSuite.deleteTree(client);
     }
+  }
+
+  /**
+   * The server side alone: the ls-refs request {@code git fetch origin main} sends (its
+   * prefixes), POSTed over HTTP, the answer read whole; no git process, so less noise.
+   */
+  private static String lsRefsOverhead(
+      String viaProxy, String direct, int runs, GobletProxy proxy) throws Exception {
+    byte[] body = new Command(Command.LS_REFS, List.of("agent=git/2.39.5"),
+        BenchmarkSuite.FETCH_MAIN_PREFIXES).encode();
+    for (int i = 0; i < 20; i++) {
+      post(viaProxy, body);
+      post(direct, body);
+    }
+    long writesBefore = proxy.lsRefsCache().fileWrites();
+    long[] proxied = new long[runs];
+    long[] native_ = new long[runs];
+    long[] overhead = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      proxied[i] = timed(() -> post(viaProxy, body));
+      native_[i] = timed(() -> post(direct, body));
+      overhead[i] = proxied[i] - native_[i];
+    }
+    long writes = proxy.lsRefsCache().fileWrites() - writesBefore;
+    return table("one ls-refs POST with `git fetch origin main`'s prefixes, answer read whole, "
+            + REFS + " refs, " + runs + " interleaved runs each",
+        proxied, native_, overhead)
+        + "- cache files written during the " + runs + " proxied requests: " + writes + "\n\n";
+  }
+
+  private static void post(String repositoryUrl, byte[] body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
+            .header("Git-Protocol", "version=2")
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    String answer = new String(response.body(), StandardCharsets.ISO_8859_1);
+    if (response.statusCode() != 200 || !answer.contains("refs/heads/main")) {
+      throw new IllegalStateException("ls-refs failed: " + response.statusCode() + " " + answer);
+    }
+  }
+
+  private static String table(String title, long[] proxied, long[] native_, long[] overhead) {
+    Samples p = Samples.of(proxied);
+    Samples d = Samples.of(native_);
+    Samples o = Samples.of(overhead);
+    return "## " + title + "\n\n"
+        + "| | median | p90 |\n|---|---|---|\n"
+        + "| proxy (upstream on: ls-refs relayed and remembered) | "
+        + Samples.millis(p.median()) + " | " + Samples.millis(p.percentile(90)) + " |\n"
+        + "| direct (git http-backend) | "
+        + Samples.millis(d.median()) + " | " + Samples.millis(d.percentile(90)) + " |\n"
+        + "| overhead, proxy minus direct of the same round | "
+        + Samples.millis(o.median()) + " | " + Samples.millis(o.percentile(90)) + " |\n"
+        + "| overhead, difference of the medians | "
+        + Samples.millis(p.median().minus(d.median())) + " | - |\n\n";
   }
 
   private static long timed(Samples.ThrowingRunnable action) throws Exception {
