@@ -457,7 +457,7 @@ public final class LsRefsCache {
   }
 
   /**
-   * Forgets the repository and deletes its file.
+   * Forgets the repository and deletes its file, on the calling thread.
    *
    * @param repoKey the repository's key
    */
@@ -468,7 +468,7 @@ public final class LsRefsCache {
     } finally {
       memoryLock.unlock();
     }
-    schedule(repoKey);
+    sync(repoKey); // at once: a revoked or evicted repository's refs must not outlive a crash
   }
 
   /**
@@ -485,7 +485,7 @@ public final class LsRefsCache {
     } finally {
       memoryLock.unlock();
     }
-    removed.forEach(this::schedule);
+    removed.forEach(this::sync);
   }
 
   /**

@@ -151,16 +151,20 @@ class LsRefsCacheWriteBehindTest {
   }
 
   @Test
-  void anInvalidationWhileAWriteWaitsLeavesNoFile() {
+  void anInvalidationDeletesTheFileAtOnceAndAWaitingWriteDoesNotBringItBack() {
     HeldTasks writer = new HeldTasks();
     LsRefsCache cache = cache(Long.MAX_VALUE, writer);
     cache.put(REPO, UPSTREAM, CLONE, UpstreamAnswers.CLONE);
+    writer.runAll();
+    assertThat(fileOf(REPO)).exists();
+    cache.put(REPO, UPSTREAM, FETCH_MAIN, UpstreamAnswers.FETCH_MAIN); // its write waits
 
     cache.invalidate(REPO);
-    writer.runAll();
 
+    assertThat(fileOf(REPO)).doesNotExist(); // on the caller's thread, busy writer or not
+    writer.runAll();
     assertThat(fileOf(REPO)).doesNotExist();
-    assertThat(cache.fileWrites()).isZero();
+    assertThat(cache.fileWrites()).isEqualTo(1);
   }
 
   @Test
