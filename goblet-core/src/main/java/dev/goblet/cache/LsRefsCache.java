@@ -302,9 +302,10 @@ public final class LsRefsCache {
    * @param upstream the upstream that answered
    * @param args the request's arguments
    * @param lines the answer's pkt-line payloads, without trailing LFs
+   * @return whether the listing was cached: false when it alone exceeds {@code maxBytes}
    * @throws IllegalArgumentException if a line is not an {@code ls-refs} answer line
    */
-  public void put(String repoKey, URI upstream, LsRefsArgs args, List<String> lines) {
+  public boolean put(String repoKey, URI upstream, LsRefsArgs args, List<String> lines) {
     Objects.requireNonNull(repoKey, "repoKey");
     Objects.requireNonNull(upstream, "upstream");
     RefListing listing = new RefListing(clock.instant(), args, lines);
@@ -318,7 +319,7 @@ public final class LsRefsCache {
           lines.size(),
           weigh(alone),
           maxBytes);
-      return;
+      return false;
     }
     List<String> evicted;
     memoryLock.lock();
@@ -332,6 +333,7 @@ public final class LsRefsCache {
     }
     schedule(repoKey);
     evicted.forEach(this::schedule);
+    return true;
   }
 
   /**

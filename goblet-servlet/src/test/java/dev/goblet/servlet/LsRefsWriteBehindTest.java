@@ -111,6 +111,32 @@ class LsRefsWriteBehindTest extends HarnessTestBase {
   }
 
   @Test
+  void aFullListingAboveTheByteBudgetIsNotAskedForOnEveryRequest() throws Exception {
+    String direct = git.runOk(tmp, "ls-remote", "--heads", harness.directUrl("owner/repo")).stdout();
+    // about 1,350 bytes for the two branches, about 2,800 for the full listing
+    harness.startProxy(b -> b.clock(clock).lsRefsCacheMaxBytes(2_300));
+    harness.upstream().clearRequests();
+
+    LsRefsCache cache = harness.proxy().lsRefsCache();
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              git.runOk(tmp, "ls-remote", "--heads", harness.proxyUrl("owner/repo")).stdout())
+          .isEqualTo(direct);
+      // let the first request's background full listing end (refused: too large) before the next
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (cache.oversizedListings() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    }
+    harness.stopProxy(); // waits for any background refresh
+
+    // three relayed listings, and one background full listing that did not fit, not three
+    assertThat(cache.oversizedListings()).isEqualTo(1);
+    assertThat(cache.size()).isEqualTo(1); // the small listing fits
+    assertThat(harness.upstream().commandCount("ls-refs")).isEqualTo(4);
+  }
+
+  @Test
   void aRestartedProxyAnswersOfflineFromTheEntryWrittenBehind() throws Exception {
     harness.startProxy(b -> b.clock(clock));
     Path clone = harness.dir("clone");
