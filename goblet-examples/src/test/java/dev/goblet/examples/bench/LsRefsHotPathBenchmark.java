@@ -16,7 +16,6 @@ import dev.goblet.testing.GitUpstreamServer;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -157,13 +156,9 @@ class LsRefsHotPathBenchmark {
   }
 
   private static void post(String repositoryUrl, byte[] body) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
-            .header("Git-Protocol", "version=2")
-            .header("Content-Type", "application/x-git-upload-pack-request")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response = HTTP.send(
+        BenchmarkSuite.uploadPackRequest(repositoryUrl, body),
+        HttpResponse.BodyHandlers.ofByteArray());
     String answer = new String(response.body(), StandardCharsets.ISO_8859_1);
     if (response.statusCode() != 200 || !answer.contains("refs/heads/main")) {
       throw new IllegalStateException("ls-refs failed: " + response.statusCode() + " " + answer);
