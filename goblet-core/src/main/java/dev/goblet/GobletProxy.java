@@ -97,7 +97,11 @@ public final class GobletProxy implements AutoCloseable {
     this.requests = GuardedHooks.requests(config.requestLogger());
     this.lsRefsCache =
         new LsRefsCache(
-            config.lsRefsCachePath(), config.clock(), config.lsRefsCacheMaxRepositories());
+            config.lsRefsCachePath(),
+            config.clock(),
+            config.lsRefsCacheMaxRepositories(),
+            config.lsRefsCacheMaxBytes(),
+            work.executor(ownedExecutors.cacheWrites()));
     this.gate =
         new UpstreamGate(
             config.upstreamEnabled(), config.clock(), config.upstreamCooldown(), this::forget);
@@ -719,6 +723,7 @@ public final class GobletProxy implements AutoCloseable {
 
   /** Runs once nothing of the proxy runs any more. */
   private void release() {
+    lsRefsCache.flush(); // writes the pool dropped at shutdown, before another proxy may load
     mirrors.close();
     try {
       cacheRootLock.close();

@@ -47,6 +47,7 @@ public final class ServerConfig {
   private final Path lsRefsCachePath;
   private final Duration lsRefsMaxStaleness;
   private final int lsRefsCacheMaxRepositories;
+  private final long lsRefsCacheMaxBytes;
   private final int maxConcurrentPackGenerations;
   private final boolean packCacheEnabled;
   private final Duration packCacheMaxAge;
@@ -90,6 +91,7 @@ public final class ServerConfig {
     this.lsRefsCachePath = b.lsRefsCachePath;
     this.lsRefsMaxStaleness = b.lsRefsMaxStaleness;
     this.lsRefsCacheMaxRepositories = b.lsRefsCacheMaxRepositories;
+    this.lsRefsCacheMaxBytes = b.lsRefsCacheMaxBytes;
     this.maxConcurrentPackGenerations = b.maxConcurrentPackGenerations;
     this.packCacheEnabled = b.packCacheEnabled;
     this.packCacheMaxAge = b.packCacheMaxAge;
@@ -257,6 +259,14 @@ public final class ServerConfig {
     return lsRefsCacheMaxRepositories;
   }
 
+  /**
+   * @return how much heap the ls-refs cache's listings may hold together (estimated per listing);
+   *     the least recently used repositories are evicted beyond it
+   */
+  public long lsRefsCacheMaxBytes() {
+    return lsRefsCacheMaxBytes;
+  }
+
   /** @return how many packs may be generated at once; further fetches wait their turn */
   public int maxConcurrentPackGenerations() {
     return maxConcurrentPackGenerations;
@@ -384,6 +394,7 @@ public final class ServerConfig {
     private Path lsRefsCachePath;
     private Duration lsRefsMaxStaleness;
     private int lsRefsCacheMaxRepositories = 10_000;
+    private long lsRefsCacheMaxBytes = 64L << 20;
     private int maxConcurrentPackGenerations =
         Math.max(2, Runtime.getRuntime().availableProcessors());
     private boolean packCacheEnabled = true;
@@ -430,6 +441,7 @@ public final class ServerConfig {
       lsRefsCachePath = c.lsRefsCachePath;
       lsRefsMaxStaleness = c.lsRefsMaxStaleness;
       lsRefsCacheMaxRepositories = c.lsRefsCacheMaxRepositories;
+      lsRefsCacheMaxBytes = c.lsRefsCacheMaxBytes;
       maxConcurrentPackGenerations = c.maxConcurrentPackGenerations;
       packCacheEnabled = c.packCacheEnabled;
       packCacheMaxAge = c.packCacheMaxAge;
@@ -643,6 +655,19 @@ public final class ServerConfig {
         throw new IllegalArgumentException("lsRefsCacheMaxRepositories must be >= 1: " + max);
       }
       this.lsRefsCacheMaxRepositories = max;
+      return this;
+    }
+
+    /**
+     * Default 64 MiB: the heap the cached ls-refs listings may hold together (a 50,000-ref listing
+     * holds about 20 MiB); the least recently used repositories are evicted beyond it, and a
+     * listing larger than the whole budget is answered but not cached.
+     */
+    public Builder lsRefsCacheMaxBytes(long maxBytes) {
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("lsRefsCacheMaxBytes must be >= 1: " + maxBytes);
+      }
+      this.lsRefsCacheMaxBytes = maxBytes;
       return this;
     }
 

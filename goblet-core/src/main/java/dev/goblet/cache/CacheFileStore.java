@@ -73,10 +73,9 @@ final class CacheFileStore {
    * Replaces the entry's file atomically: the content is written and forced to a temporary file
    * in the directory, moved over the file, and the directory is forced where the platform allows.
    */
-  void write(Entry entry) throws IOException {
+  void write(String repoKey, byte[] content) throws IOException {
     Files.createDirectories(directory);
-    Path target = fileFor(entry.repoKey());
-    byte[] content = CacheFileCodec.encode(entry);
+    Path target = fileFor(repoKey);
     AtomicFiles.write(target, target.getFileName().toString(), TEMP_SUFFIX, out -> out.write(content));
   }
 
@@ -149,9 +148,14 @@ final class CacheFileStore {
   }
 
   private static String sha256(String key) {
+    return sha256(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** @return the SHA-256 of {@code content}, in lowercase hex */
+  static String sha256(byte[] content) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(digest.digest(key.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(digest.digest(content));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }

@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -27,12 +31,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per repository it keeps the newest {@value #MAX_LISTINGS_PER_REPOSITORY} listings with
  * distinct arguments, and answers a request from the newest listing that {@linkplain
- * RefListing#covers covers} it. At most {@code maxRepositories} repositories are kept; the least
- * recently used one (by {@link #put} or {@link #answer}) is evicted. Each repository is persisted
- * in its own file in the cache directory, replaced atomically on every change; persistence
- * failures are logged and counted, never thrown, since the in-memory cache stays correct. A file
- * is named {@code <key, sanitized>-<SHA-256 of key>.json}, so no key can place it outside the
- * directory, and holds JSON of schema version 1 with ISO-8601 UTC times.
+ * RefListing#covers covers} it. At most {@code maxRepositories} repositories, holding together at
+ * most {@code maxBytes} of heap (as {@link ListingWeigher} estimates it), are kept; the least
+ * recently used one (by {@link #put} or {@link #answer}) is evicted. A repository whose entry alone
+ * exceeds {@code maxBytes} keeps only its newest listing; if even that exceeds it, the listing is
+ * not cached (the repository's other listings stay) and {@link #oversizedListings()} counts it.
+ *
+ * <p>Each repository is persisted in its own file in the cache directory, replaced atomically
+ * (temporary file, fsync, rename), so that a kill leaves the old content or the new one. Writes
+ * are <em>write-behind</em>: a change marks the repository dirty and hands one write task to the
+ * writer executor; further changes while the task waits add nothing, and the task writes whatever
+ * memory holds when it runs, so a burst of changes to one repository costs one or two writes and
+ * the last change wins. A write whose content is byte-identical (same SHA-256) to what this
+ * instance last wrote or loaded for the repository is skipped. When the writer refuses the task
+ * (its queue is full, or it is shutting down), the write happens on the calling thread instead, so
+ * nothing is lost; {@link #flush()} writes whatever is still dirty. Persistence failures are logged
+ * and counted, never thrown, since the in-memory cache stays correct. A file is named {@code <key,
+ * sanitized>-<SHA-256 of key>.json}, so no key can place it outside the directory, and holds JSON
+ * of schema version 1 with ISO-8601 UTC times.
  *
  * <p>All methods are thread-safe. Call {@link #load()} once, before the cache is used.
  */
@@ -46,8 +62,15 @@ public final class LsRefsCache {
 
   private final Clock clock;
   private final int maxRepositories;
+  private final long maxBytes;
   private final CacheFileStore store;
+  private final Executor writer;
   private final AtomicLong persistFailures = new AtomicLong();
+  private final AtomicLong fileWrites = new AtomicLong();
+  private final AtomicLong unchangedWrites = new AtomicLong();
+  private final AtomicLong oversizedListings = new AtomicLong();
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> writtenHashes = new ConcurrentHashMap<>();
 
   /*
    * Locking. `memoryLock` guards `lru`, an insertion-ordered map used as an LRU list (least
@@ -60,10 +83,13 @@ public final class LsRefsCache {
    * Every memory change is followed by a sync of the keys it changed, and syncs of one key are
    * serialized, so the last sync of a key always sees memory after the last change: a file can
    * never be left older than memory, nor resurrected after an invalidation or eviction. Lock order:
-   * file lock, then memory lock.
+   * file lock, then memory lock. Syncs run on the writer (see schedule): a key is in `dirty` from
+   * the change until a sync task takes it out, just before it reads memory, so a change made while
+   * a sync runs schedules another one. `bytes` is the sum of the weights of the entries in `lru`.
    */
   private final ReentrantLock memoryLock = new ReentrantLock();
   private final LinkedHashMap<String, Entry> lru = new LinkedHashMap<>();
+  private long bytes;
   private final ReentrantLock[] fileLocks = new ReentrantLock[FILE_LOCK_STRIPES];
 
   /**
@@ -189,7 +215,8 @@ public final class LsRefsCache {
   }
 
   /**
-   * Creates an empty cache; {@link #load()} reads what a previous instance persisted.
+   * Creates an empty cache without a byte budget that writes its files on the calling thread;
+   * {@link #load()} reads what a previous instance persisted.
    *
    * @param directory the directory of the cache files, created when first needed; it should hold
    *     nothing else and belong to this instance alone
@@ -197,11 +224,32 @@ public final class LsRefsCache {
    * @param maxRepositories how many repositories to keep, at least 1
    */
   public LsRefsCache(Path directory, Clock clock, int maxRepositories) {
+    this(directory, clock, maxRepositories, Long.MAX_VALUE, Runnable::run);
+  }
+
+  /**
+   * Creates an empty cache; {@link #load()} reads what a previous instance persisted.
+   *
+   * @param directory the directory of the cache files, created when first needed; it should hold
+   *     nothing else and belong to this instance alone
+   * @param clock the source of listing times and ages
+   * @param maxRepositories how many repositories to keep, at least 1
+   * @param maxBytes the heap the listings may hold together, at least 1
+   * @param writer runs the file writes; should have a bounded queue (a refused write runs on the
+   *     caller's thread); whoever owns it must call {@link #flush()} after it stopped
+   */
+  public LsRefsCache(
+      Path directory, Clock clock, int maxRepositories, long maxBytes, Executor writer) {
     if (maxRepositories < 1) {
       throw new IllegalArgumentException("maxRepositories must be positive: " + maxRepositories);
     }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+    }
     this.clock = Objects.requireNonNull(clock, "clock");
     this.maxRepositories = maxRepositories;
+    this.maxBytes = maxBytes;
+    this.writer = Objects.requireNonNull(writer, "writer");
     this.store = new CacheFileStore(directory, clock);
     for (int i = 0; i < fileLocks.length; i++) {
       fileLocks[i] = new ReentrantLock();
@@ -227,6 +275,9 @@ public final class LsRefsCache {
       throw new UncheckedIOException("cannot read the ls-refs cache in " + store.directory(), e);
     }
     loaded.sort(Comparator.comparing(Entry::newestTime));
+    for (Entry entry : loaded) { // their files hold them: rewriting them unchanged is skipped
+      writtenHashes.put(entry.repoKey(), CacheFileStore.sha256(entry.toJson()));
+    }
     List<String> evicted;
     memoryLock.lock();
     try {
@@ -243,46 +294,63 @@ public final class LsRefsCache {
    * Records the upstream's answer to a request, made now by the clock, as the newest listing of
    * the repository (replacing a listing with the same arguments, dropping the oldest beyond
    * {@value #MAX_LISTINGS_PER_REPOSITORY}, discarding all listings if the upstream changed), marks
-   * the repository used, evicts beyond {@code maxRepositories}, and persists the repository's file.
-   * A persistence failure is logged and counted in {@link #persistFailures()}.
+   * the repository used, evicts beyond {@code maxRepositories} and {@code maxBytes}, and schedules
+   * the repository's file to be written. A persistence failure is logged and counted in {@link
+   * #persistFailures()}.
    *
    * @param repoKey the repository's key
    * @param upstream the upstream that answered
    * @param args the request's arguments
    * @param lines the answer's pkt-line payloads, without trailing LFs
+   * @return whether the listing was cached: false when it alone exceeds {@code maxBytes}
    * @throws IllegalArgumentException if a line is not an {@code ls-refs} answer line
    */
-  public void put(String repoKey, URI upstream, LsRefsArgs args, List<String> lines) {
+  public boolean put(String repoKey, URI upstream, LsRefsArgs args, List<String> lines) {
     Objects.requireNonNull(repoKey, "repoKey");
     Objects.requireNonNull(upstream, "upstream");
     RefListing listing = new RefListing(clock.instant(), args, lines);
+    Entry alone = new Entry(repoKey, upstream, List.of(listing));
+    if (weigh(alone) > maxBytes) {
+      oversizedListings.incrementAndGet();
+      LOG.warn(
+          "Not caching an ls-refs listing of {} ({} refs, about {} bytes): above the budget of {}"
+              + " bytes (lsRefsCacheMaxBytes)",
+          repoKey,
+          lines.size(),
+          weigh(alone),
+          maxBytes);
+      return false;
+    }
     List<String> evicted;
     memoryLock.lock();
     try {
       Entry previous = lru.get(repoKey);
-      use(
-          repoKey,
-          previous == null
-              ? new Entry(repoKey, upstream, List.of(listing))
-              : previous.plus(upstream, listing));
+      Entry next = previous == null ? alone : previous.plus(upstream, listing);
+      use(repoKey, weigh(next) > maxBytes ? alone : next);
       evicted = evictOverflow();
     } finally {
       memoryLock.unlock();
     }
-    sync(repoKey);
-    evicted.forEach(this::sync);
+    schedule(repoKey);
+    evicted.forEach(this::schedule);
+    return true;
   }
 
   /**
    * Adds an entry from elsewhere (such as a backup) as the repository's most recently used entry,
    * unless the cache already holds an entry for the repository whose newest listing is as new or
-   * newer; evicts beyond {@code maxRepositories} and persists like {@link #put}.
+   * newer, and if it fits in {@code maxBytes}; evicts beyond the limits and persists like {@link
+   * #put}.
    *
    * @param entry the entry, for example from {@link Entry#fromJson}
    * @return whether the entry was added
    */
   public boolean restore(Entry entry) {
     Objects.requireNonNull(entry, "entry");
+    if (weigh(entry) > maxBytes) {
+      oversizedListings.incrementAndGet();
+      return false;
+    }
     List<String> evicted;
     memoryLock.lock();
     try {
@@ -295,8 +363,8 @@ public final class LsRefsCache {
     } finally {
       memoryLock.unlock();
     }
-    sync(entry.repoKey());
-    evicted.forEach(this::sync);
+    schedule(entry.repoKey());
+    evicted.forEach(this::schedule);
     return true;
   }
 
@@ -391,18 +459,18 @@ public final class LsRefsCache {
   }
 
   /**
-   * Forgets the repository and deletes its file.
+   * Forgets the repository and deletes its file, on the calling thread.
    *
    * @param repoKey the repository's key
    */
   public void invalidate(String repoKey) {
     memoryLock.lock();
     try {
-      lru.remove(repoKey);
+      remove(repoKey);
     } finally {
       memoryLock.unlock();
     }
-    sync(repoKey);
+    sync(repoKey); // at once: a revoked or evicted repository's refs must not outlive a crash
   }
 
   /**
@@ -415,13 +483,17 @@ public final class LsRefsCache {
     try {
       removed = List.copyOf(lru.keySet());
       lru.clear();
+      bytes = 0;
     } finally {
       memoryLock.unlock();
     }
     removed.forEach(this::sync);
   }
 
-  /** Persists every entry, each file atomically; failures are logged and counted. */
+  /**
+   * Persists every entry again on the calling thread, each file atomically, and finishes pending
+   * writes and deletions; failures are logged and counted.
+   */
   public void save() {
     List<String> keys;
     memoryLock.lock();
@@ -430,7 +502,21 @@ public final class LsRefsCache {
     } finally {
       memoryLock.unlock();
     }
-    keys.forEach(this::sync);
+    keys.forEach(key -> sync(key, true));
+    flush();
+  }
+
+  /**
+   * Writes, on the calling thread, every repository whose write is still pending, such as writes
+   * the writer executor dropped when it was shut down. Call it once the writer has stopped (the
+   * proxy does when it closes), or whenever the files must be current now.
+   */
+  public void flush() {
+    for (String key : List.copyOf(dirty)) {
+      if (dirty.remove(key)) {
+        sync(key, false);
+      }
+    }
   }
 
   /** @return how many file writes or deletions have failed since this cache was created */
@@ -438,32 +524,119 @@ public final class LsRefsCache {
     return persistFailures.get();
   }
 
-  /** Stores the entry as the most recently used. Call with the memory lock held. */
-  private void use(String repoKey, Entry entry) {
-    lru.remove(repoKey);
-    lru.put(repoKey, entry);
+  /**
+   * @return how many cache files this instance has written (each an atomic replacement); a burst
+   *     of changes to one repository is coalesced into one or two
+   */
+  public long fileWrites() {
+    return fileWrites.get();
   }
 
-  /** Evicts least recently used entries beyond the limit. Call with the memory lock held. */
+  /** @return how many writes were skipped because the file already held the same content */
+  public long unchangedWrites() {
+    return unchangedWrites.get();
+  }
+
+  /** @return how many listings (or restored entries) were not cached for exceeding {@code maxBytes} */
+  public long oversizedListings() {
+    return oversizedListings.get();
+  }
+
+  /** @return the estimated heap held by the cached listings, at most {@code maxBytes} */
+  public long retainedBytes() {
+    memoryLock.lock();
+    try {
+      return bytes;
+    } finally {
+      memoryLock.unlock();
+    }
+  }
+
+  /** @return the estimated heap {@code entry}'s listings hold */
+  static long weigh(Entry entry) {
+    long total = 0;
+    for (RefListing listing : entry.listings()) {
+      total += listing.retainedBytes();
+    }
+    return total;
+  }
+
+  /** Stores the entry as the most recently used. Call with the memory lock held. */
+  private void use(String repoKey, Entry entry) {
+    remove(repoKey);
+    lru.put(repoKey, entry);
+    bytes += weigh(entry);
+  }
+
+  /** Forgets the key in memory. Call with the memory lock held. */
+  private void remove(String repoKey) {
+    Entry old = lru.remove(repoKey);
+    if (old != null) {
+      bytes -= weigh(old);
+    }
+  }
+
+  /** Evicts least recently used entries beyond the limits. Call with the memory lock held. */
   private List<String> evictOverflow() {
     List<String> evicted = new ArrayList<>();
     Iterator<Map.Entry<String, Entry>> eldestFirst = lru.entrySet().iterator();
-    while (lru.size() > maxRepositories) {
-      evicted.add(eldestFirst.next().getKey());
+    while (lru.size() > maxRepositories || bytes > maxBytes) {
+      Map.Entry<String, Entry> eldest = eldestFirst.next();
+      evicted.add(eldest.getKey());
+      bytes -= weigh(eldest.getValue());
       eldestFirst.remove();
     }
     return evicted;
   }
 
+  /**
+   * Marks the key's file for a write and hands the writer a task for it, unless one is pending;
+   * a refused task is run here. See the locking comment.
+   */
+  private void schedule(String repoKey) {
+    if (!dirty.add(repoKey)) {
+      return;
+    }
+    Runnable task =
+        () -> {
+          if (dirty.remove(repoKey)) {
+            sync(repoKey, false);
+          }
+        };
+    try {
+      writer.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run();
+    }
+  }
+
   /** Makes the key's file reflect memory; see the locking comment. */
   private void sync(String repoKey) {
+    sync(repoKey, false);
+  }
+
+  /**
+   * Makes the key's file reflect memory; see the locking comment. Unless {@code force}, a write of
+   * the content last written is skipped.
+   */
+  private void sync(String repoKey, boolean force) {
     ReentrantLock fileLock = fileLocks[Math.floorMod(repoKey.hashCode(), fileLocks.length)];
     fileLock.lock();
     try {
       Optional<Entry> current = get(repoKey);
       if (current.isPresent()) {
-        store.write(current.get());
+        byte[] content = current.get().toJson();
+        String hash = CacheFileStore.sha256(content);
+        if (!force && hash.equals(writtenHashes.get(repoKey))) {
+          unchangedWrites.incrementAndGet();
+          return;
+        }
+        writtenHashes.remove(repoKey); // the file's content is unknown until the write succeeds
+        store.write(repoKey, content);
+        writtenHashes.put(repoKey, hash);
+        fileWrites.incrementAndGet();
       } else {
+        writtenHashes.remove(repoKey);
         store.delete(repoKey);
       }
     } catch (IOException e) {

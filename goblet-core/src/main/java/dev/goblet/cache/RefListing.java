@@ -24,6 +24,7 @@ public final class RefListing {
   private final Map<String, RefLine> byName;
   private final int firstRef; // lines before it are HEAD's
   private final boolean sorted; // names from firstRef on strictly increasing, as git lists them
+  private final long retainedBytes;
 
   /**
    * @param time when the upstream answered
@@ -49,6 +50,15 @@ public final class RefListing {
       increasing = parsed.get(i - 1).name().compareTo(parsed.get(i).name()) < 0;
     }
     this.sorted = increasing;
+    this.retainedBytes = ListingWeigher.retainedBytes(parsed);
+  }
+
+  /**
+   * @return an estimate of the heap this listing holds (its lines, their parsed form and the index
+   *     by name), as {@link ListingWeigher} computes it
+   */
+  long retainedBytes() {
+    return retainedBytes;
   }
 
   /** @return when the upstream answered */

@@ -28,10 +28,17 @@ public final class ProxyExecutors implements AutoCloseable {
   /** How many background tasks (comparisons, refreshes) may wait before more are refused. */
   public static final int BACKGROUND_QUEUE = 1024;
 
+  /**
+   * How many repositories' ls-refs cache writes may wait before a write runs on the request's own
+   * thread instead (each repository has at most one waiting: writes are coalesced).
+   */
+  public static final int CACHE_WRITE_QUEUE = 1024;
+
   private final List<ExecutorService> owned = new ArrayList<>();
   private final ExecutorService packGenerations;
   private final UpstreamFetchExecutor upstreamFetches;
   private final ExecutorService background;
+  private final ExecutorService cacheWrites;
   private final ScheduledExecutorService ticks;
 
   /**
@@ -51,6 +58,7 @@ public final class ProxyExecutors implements AutoCloseable {
             "goblet-background-",
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             BACKGROUND_QUEUE);
+    this.cacheWrites = bounded("goblet-cache-write-", 1, CACHE_WRITE_QUEUE);
     ScheduledThreadPoolExecutor ticker =
         new ScheduledThreadPoolExecutor(1, daemonThreads("goblet-watchdog-"));
     ticker.setRemoveOnCancelPolicy(true);
@@ -82,6 +90,14 @@ public final class ProxyExecutors implements AutoCloseable {
    */
   public ExecutorService background() {
     return background;
+  }
+
+  /**
+   * @return writes the ls-refs cache's files off the request path, one at a time; a full queue
+   *     refuses new tasks
+   */
+  public ExecutorService cacheWrites() {
+    return cacheWrites;
   }
 
   private ExecutorService bounded(String namePrefix, int threads, int queue) {

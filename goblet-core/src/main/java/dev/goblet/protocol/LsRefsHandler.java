@@ -1,5 +1,7 @@
 package dev.goblet.protocol;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.goblet.GobletException;
 import dev.goblet.Status;
 import dev.goblet.cache.LsRefsArgs;
@@ -98,6 +100,8 @@ public final class LsRefsHandler {
   private final OfflinePolicy policy;
   private final Listener listener;
   private final Set<String> fullListingRefreshes = ConcurrentHashMap.newKeySet();
+  /** Repositories whose full listing the cache refused as too large, not asked again for a TTL. */
+  private final Cache<String, Boolean> fullListingTooLarge;
   private final Map<Question, Verified> verified = new ConcurrentHashMap<>();
   private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
 
@@ -125,6 +129,8 @@ public final class LsRefsHandler {
     this.executor = executor;
     this.policy = policy;
     this.listener = listener;
+    this.fullListingTooLarge =
+        Caffeine.newBuilder().expireAfterWrite(policy.ttl()).maximumSize(MAX_VERIFIED).build();
   }
 
   /**
@@ -344,10 +350,11 @@ public final class LsRefsHandler {
   /**
    * A client's listing covers only its own prefixes; a full listing (all refs, symrefs, peeled)
    * lets the cache answer any later request. Fetched in the background, one at a time per
-   * repository, at most once per TTL.
+   * repository, at most once per TTL; a repository whose full listing exceeds the cache's byte
+   * budget is not asked again for a TTL.
    */
   private void refreshFullListing(URI upstream, String key) {
-    if (!fullListingRefreshes.add(key)) {
+    if (fullListingTooLarge.getIfPresent(key) != null || !fullListingRefreshes.add(key)) {
       return;
     }
     try {
@@ -359,8 +366,10 @@ public final class LsRefsHandler {
               }
               List<String> lines = client.lsRefs(upstream, ALL_REFS);
               gate.recordSuccess(upstream);
-              cache.put(
-                  key, upstream, LsRefsArgs.parse(ALL_REFS.arguments()), stripNewlines(lines));
+              if (!cache.put(
+                  key, upstream, LsRefsArgs.parse(ALL_REFS.arguments()), stripNewlines(lines))) {
+                fullListingTooLarge.put(key, true); // above lsRefsCacheMaxBytes: not every request
+              }
             } catch (UpstreamException e) {
               gate.recordFailure(upstream, e);
               log.info("full ls-refs refresh failed for {}: {}", key, e.getMessage());

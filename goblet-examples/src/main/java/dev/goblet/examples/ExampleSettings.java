@@ -51,6 +51,9 @@ import java.util.function.Function;
  *   <tr><td>{@code goblet.cacheMinFreeBytes}</td><td>no floor</td>
  *       <td>the least usable bytes the cache root's disk keeps; least recently served mirrors are
  *       evicted below it</td></tr>
+ *   <tr><td>{@code goblet.lsRefsCacheMaxBytes}</td><td>{@code 67108864} (64 MiB)</td>
+ *       <td>the heap the cached ls-refs listings may hold, in bytes; least recently used
+ *       repositories are evicted</td></tr>
  * </table>
  *
  * <p>Secrets are never a setting's value: {@code env:} and {@code file:} name where they are, so

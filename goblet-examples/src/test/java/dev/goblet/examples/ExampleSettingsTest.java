@@ -49,6 +49,7 @@ class ExampleSettingsTest {
     values.put("goblet.upstreams", "https://git.example.com,http://127.0.0.1:9000");
     values.put("goblet.offlineMode", "false");
     values.put("goblet.lsRefsCacheTtl", "PT1M");
+    values.put("goblet.lsRefsCacheMaxBytes", "268435456");
     Path tokenFile = Files.writeString(tmp.resolve("token"), "f1le-t0ken\n");
     values.put("goblet.upstreamTokens",
         "http://127.0.0.1:9000=env:LOCAL_TOKEN, https://git.example.com/=file:" + tokenFile);
@@ -57,6 +58,7 @@ class ExampleSettingsTest {
     ServerConfig config = settings.toConfigBuilder().build();
 
     assertThat(config.cacheRoot()).isEqualTo(Path.of("/srv/goblet"));
+    assertThat(config.lsRefsCacheMaxBytes()).isEqualTo(256L << 20);
     assertThat(config.urlCanonicalizer().canonicalize("/127.0.0.1:9000/team/project.git"))
         .isEqualTo(URI.create("http://127.0.0.1:9000/team/project"));
     assertThatThrownBy(() -> config.urlCanonicalizer().canonicalize("/github.com/owner/repo"))

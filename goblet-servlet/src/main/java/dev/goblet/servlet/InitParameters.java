@@ -42,6 +42,8 @@ import java.util.function.Function;
  *   <li>{@code cacheMaxBytes}: the mirrors' disk budget in bytes; default no limit
  *   <li>{@code cacheMinFreeBytes}: the least usable space, in bytes, the cache root's disk must
  *       keep (least recently served mirrors are evicted below it); default no floor
+ *   <li>{@code lsRefsCacheMaxBytes}: the heap the cached ls-refs listings may hold, in bytes;
+ *       default 67108864 (64 MiB)
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -84,6 +86,8 @@ public final class InitParameters {
 
   /** The least usable space, in bytes, the cache root's disk must keep. */
   public static final String CACHE_MIN_FREE_BYTES = "cacheMinFreeBytes";
+  /** The heap budget of the cached ls-refs listings, in bytes. */
+  public static final String LS_REFS_CACHE_MAX_BYTES = "lsRefsCacheMaxBytes";
 
   /** Every parameter name this class reads. */
   public static final List<String> NAMES =
@@ -100,7 +104,8 @@ public final class InitParameters {
           CLIENT_AUTH_TTL,
           CLIENT_AUTH_GRACE,
           CACHE_MAX_BYTES,
-          CACHE_MIN_FREE_BYTES);
+          CACHE_MIN_FREE_BYTES,
+          LS_REFS_CACHE_MAX_BYTES);
 
   private InitParameters() {}
 
@@ -144,6 +149,8 @@ public final class InitParameters {
     ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
     ifSet(parameters, CACHE_MIN_FREE_BYTES,
         v -> builder.cacheMinFreeBytes(bytes(CACHE_MIN_FREE_BYTES, v)));
+    ifSet(parameters, LS_REFS_CACHE_MAX_BYTES,
+        v -> builder.lsRefsCacheMaxBytes(bytes(LS_REFS_CACHE_MAX_BYTES, v)));
     clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
   }

@@ -233,13 +233,17 @@ final class BenchmarkSuite {
         Samples.of(proxiedServe).median(), Samples.of(nativeServe).median(), "-"));
   }
 
+  /** @return a protocol v2 {@code git-upload-pack} POST of {@code body} to the repository */
+  static HttpRequest uploadPackRequest(String repositoryUrl, byte[] body) {
+    return HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
+        .header("Git-Protocol", "version=2")
+        .header("Content-Type", "application/x-git-upload-pack-request")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+  }
+
   private static long serveOnly(String repositoryUrl, byte[] fetch) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
-            .header("Git-Protocol", "version=2")
-            .header("Content-Type", "application/x-git-upload-pack-request")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(fetch))
-            .build();
+    HttpRequest request = uploadPackRequest(repositoryUrl, fetch);
     long start = System.nanoTime();
     try (InputStream body =
         HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream()).body()) {
