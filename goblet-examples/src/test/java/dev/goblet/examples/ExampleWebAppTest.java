@@ -8,12 +8,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
 import dev.goblet.testing.UpstreamRepo;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +67,41 @@ class ExampleWebAppTest extends UpstreamTestBase {
     String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
     assertThat(cacheRoot().resolve(hostDir).resolve("team/project.git")).isDirectory();
     assertThat(harness.upstream().fetchCount()).isPositive();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Container.class)
+  void keepsTheCacheWithinTheBudgetSetting(Container container) throws Exception {
+    int repositories = 10;
+    for (int i = 0; i < repositories; i++) {
+      harness.newRepo("team/repo-" + i).commitRandom("main", 1, 300_000, i);
+    }
+    long budget = 1_100_000; // room for about three of these mirrors
+    Map<String, String> settings = settings();
+    settings.put("goblet.cacheMaxBytes", Long.toString(budget));
+    String hostDir = "127.0.0.1_" + URI.create(harness.upstream().baseUrl()).getPort();
+    Path mirrors = cacheRoot().resolve(hostDir).resolve("team");
+
+    try (Deployment app = container.deploy(war(settings))) {
+      for (int i = 0; i < repositories; i++) {
+        git.runOk(tmp, "clone", "-q", repoUrl(app.baseUrl(), harness.upstream(), "team/repo-" + i),
+            harness.dir("clone-" + i).toString());
+      }
+      // Maintenance after each fetch evicts the least recently served; wait for the last one.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (sizeOf(mirrors) > budget && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(sizeOf(mirrors)).isLessThanOrEqualTo(budget);
+      assertThat(mirrors.resolve("repo-0.git")).doesNotExist();
+      assertThat(mirrors.resolve("repo-9.git")).isDirectory();
+
+      // An evicted repository is simply cold again.
+      Path again = harness.dir("again");
+      git.runOk(tmp, "clone", "-q", repoUrl(app.baseUrl(), harness.upstream(), "team/repo-0"),
+          again.toString());
+      git.runOk(again, "fsck", "--strict");
+    }
   }
 
   @ParameterizedTest
@@ -123,6 +162,24 @@ class ExampleWebAppTest extends UpstreamTestBase {
     settings.put("goblet.offlineMode", "sometimes");
 
     assertThatThrownBy(() -> container.deploy(war(settings)).close()).isInstanceOf(Exception.class);
+  }
+
+  /** @return the bytes of the files under {@code root}; files that vanish meanwhile count 0 */
+  private static long sizeOf(Path root) throws IOException {
+    long[] total = {0};
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        total[0] += attributes.size();
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) {
+        return FileVisitResult.CONTINUE; // deleted by maintenance or eviction mid-walk
+      }
+    });
+    return total[0];
   }
 
   private static HttpResponse<String> get(String url) throws Exception {
