@@ -1,9 +1,15 @@
 package dev.goblet.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /** Whole directory trees. Stateless and thread-safe. */
@@ -25,5 +31,37 @@ public final class FileTrees {
         Files.deleteIfExists(p);
       }
     }
+  }
+
+  /**
+   * @param dir a directory
+   * @return the bytes of the regular files below it; files that vanish during the walk count as
+   *     gone, and a directory that vanished counts 0
+   */
+  public static long sizeOf(Path dir) {
+    AtomicLong total = new AtomicLong();
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (attrs.isRegularFile()) {
+                total.addAndGet(attrs.size());
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              return FileVisitResult.CONTINUE; // removed by a concurrent repack or fetch
+            }
+          });
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return total.get();
   }
 }

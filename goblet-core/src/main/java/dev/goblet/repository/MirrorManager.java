@@ -382,7 +382,7 @@ public final class MirrorManager implements AutoCloseable {
       if (maintenance.repackIfNeeded(mirror, force)) {
         lifecycle.listener().repacked(mirror.key(), Duration.ofNanos(System.nanoTime() - start));
       }
-      mirror.usage().setSize(MirrorMaintenance.sizeOf(mirror.localPath()));
+      mirror.usage().setSize(FileTrees.sizeOf(mirror.localPath()));
     }
     enforceBudget();
   }
@@ -552,7 +552,7 @@ public final class MirrorManager implements AutoCloseable {
         }
       }
       MirrorUsage usage = new MirrorUsage(Instant.EPOCH);
-      usage.setSize(MirrorMaintenance.sizeOf(dir));
+      usage.setSize(FileTrees.sizeOf(dir));
       Mirror mirror = new Mirror(upstream, key, dir, repo, context, usage, this::fetched);
       // A mirror found on disk was last used, as far as anyone knows, when it last fetched.
       usage.served(mirror.lastUpdate().orElse(context.clock().instant()));

@@ -5,19 +5,16 @@ import static dev.goblet.examples.ExampleClients.repoUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.goblet.io.FileTrees;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.RecordedRequest;
 import dev.goblet.testing.UpstreamRepo;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,10 +86,10 @@ class ExampleWebAppTest extends UpstreamTestBase {
       }
       // Maintenance after each fetch evicts the least recently served; wait for the last one.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (sizeOf(mirrors) > budget && System.nanoTime() < deadline) {
+      while (FileTrees.sizeOf(mirrors) > budget && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
-      assertThat(sizeOf(mirrors)).isLessThanOrEqualTo(budget);
+      assertThat(FileTrees.sizeOf(mirrors)).isLessThanOrEqualTo(budget);
       assertThat(mirrors.resolve("repo-0.git")).doesNotExist();
       assertThat(mirrors.resolve("repo-9.git")).isDirectory();
 
@@ -162,24 +159,6 @@ class ExampleWebAppTest extends UpstreamTestBase {
     settings.put("goblet.offlineMode", "sometimes");
 
     assertThatThrownBy(() -> container.deploy(war(settings)).close()).isInstanceOf(Exception.class);
-  }
-
-  /** @return the bytes of the files under {@code root}; files that vanish meanwhile count 0 */
-  private static long sizeOf(Path root) throws IOException {
-    long[] total = {0};
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        total[0] += attributes.size();
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        return FileVisitResult.CONTINUE; // deleted by maintenance or eviction mid-walk
-      }
-    });
-    return total[0];
   }
 
   private static HttpResponse<String> get(String url) throws Exception {

@@ -3,6 +3,7 @@ package dev.goblet.examples.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.OperationLogger;
+import dev.goblet.io.FileTrees;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
@@ -12,10 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,7 +65,7 @@ class MaintenanceBenchmark {
         git.runOk(clone, "fetch", "-q", "origin");
         fetchNanos[i - 1] = System.nanoTime() - start;
         int packs = packs(mirror);
-        long size = size(mirror);
+        long size = FileTrees.sizeOf(mirror);
         mostPacks = Math.max(mostPacks, packs);
         largest = Math.max(largest, size);
         if (i == 1 || i % REPORT_EVERY == 0) {
@@ -77,13 +75,13 @@ class MaintenanceBenchmark {
       }
       harness.proxy().maintainRepository(key, false).orElseThrow().get(5, TimeUnit.MINUTES);
       int finalPacks = packs(mirror);
-      long finalSize = size(mirror);
+      long finalSize = FileTrees.sizeOf(mirror);
       git.runOk(mirror, "fsck", "--no-dangling");
 
       harness.startProxy(b -> b.cacheRoot(tmp.resolve("fresh-cache")));
       git.runOk(tmp, "clone", "-q", harness.proxyUrl("bench/hot"), harness.dir("fresh").toString());
       harness.proxy().maintainRepository(key, false).orElseThrow().get(5, TimeUnit.MINUTES);
-      long freshSize = size(harness.config().cacheRoot().resolve(key + ".git"));
+      long freshSize = FileTrees.sizeOf(harness.config().cacheRoot().resolve(key + ".git"));
 
       Samples fetches = Samples.of(fetchNanos);
       report.append('\n')
@@ -161,23 +159,5 @@ class MaintenanceBenchmark {
     try (Stream<Path> files = Files.list(mirror.resolve("objects/pack"))) {
       return (int) files.filter(p -> p.toString().endsWith(".pack")).count();
     }
-  }
-
-  /** @return the bytes of the files below {@code dir}; files a repack removes meanwhile count 0 */
-  private static long size(Path dir) throws IOException {
-    long[] total = {0};
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        total[0] += attrs.size();
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) {
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    return total[0];
   }
 }
