@@ -108,6 +108,7 @@ final class MirrorMaintenance implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final BooleanSupplier stopping;
   private final Map<String, Job> queued = new ConcurrentHashMap<>();
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<String>> replaced = new ConcurrentHashMap<>();
 
   /** One mirror's maintenance work. */
@@ -192,14 +193,24 @@ final class MirrorMaintenance implements AutoCloseable {
   }
 
   private void run(String key, Job job) {
+    running.add(key);
     queued.remove(key, job); // from now on, new requests queue a new run behind this one
     try {
       job.work.run(job.forceRepack);
     } catch (RuntimeException e) {
       log.warn("maintenance of {} failed", key, e);
     } finally {
+      running.remove(key);
       job.done.complete(null);
     }
+  }
+
+  /**
+   * @param key a mirror's key
+   * @return whether a maintenance run of that mirror is queued or running
+   */
+  boolean busy(String key) {
+    return running.contains(key) || queued.containsKey(key);
   }
 
   /**

@@ -367,6 +367,14 @@ public final class MirrorManager implements AutoCloseable {
     return maintenance.submit(mirror.key(), repack, force -> runMaintenance(mirror, force));
   }
 
+  /**
+   * @param mirror a mirror
+   * @return whether its maintenance (which may repack it, adding a bitmap) is queued or running
+   */
+  public boolean maintenanceBusy(Mirror mirror) {
+    return maintenance.busy(mirror.key());
+  }
+
   /** After a successful upstream fetch (on the fetch's thread): queues maintenance, returns. */
   private void fetched(Mirror mirror) {
     maintain(mirror, false);

@@ -82,6 +82,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
   private final Cache<String, Boolean> knownAbsent;
   private final Map<String, Status> statuses = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastAttempt = new ConcurrentHashMap<>();
+  private final Map<String, Instant> waitingForMaintenance = new ConcurrentHashMap<>();
   private final Map<String, Instant> lsRefsWritten = new ConcurrentHashMap<>();
   private final ReentrantLock publishing = new ReentrantLock();
   private volatile Instant lastFullScan = Instant.EPOCH;
@@ -294,6 +295,14 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     if (!now && attempt != null && time.isBefore(attempt.plus(publishDelay))) {
       return false; // debounced
     }
+    if (!now && mirrors.maintenanceBusy(mirror)
+        && time.isBefore(waitingForMaintenance.computeIfAbsent(key, k -> time).plus(publishDelay))) {
+      // The repack that follows a fetch (a first fetch gets its bitmap there) changes the packs:
+      // publish its result once, not the packs it is about to replace. A mirror whose maintenance
+      // never pauses is published anyway after the publish delay.
+      return false;
+    }
+    waitingForMaintenance.remove(key);
     lastAttempt.put(key, time);
     long start = System.nanoTime();
     try {

@@ -11,6 +11,7 @@ import dev.goblet.cache.LsRefsArgs;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorContext;
+import dev.goblet.repository.MirrorLifecycle;
 import dev.goblet.repository.MirrorManager;
 import dev.goblet.snapshot.SnapshotManifest.Names;
 import dev.goblet.testing.FakeClock;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +52,9 @@ class SnapshotServiceTest {
   private SnapshotService service;
   private URI url;
   private String key;
+  /** When set, each maintenance run counts down {@link #repackStarted} and waits for it. */
+  private volatile CountDownLatch holdMaintenance;
+  private final CountDownLatch repackStarted = new CountDownLatch(1);
 
   @BeforeEach
   void setUp() throws Exception {
@@ -62,7 +67,8 @@ class SnapshotServiceTest {
     mirrors = new MirrorManager(tmp.resolve("cache"), new MirrorContext(executor.upstreamFetches(), clock,
         new UpstreamClient(UpstreamCredentials.NONE, Duration.ofSeconds(5), Duration.ofSeconds(30)),
         gate, OperationLogger.NONE, Duration.ofSeconds(60), Duration.ofSeconds(60), executor.ticks(),
-        MirrorContext.FetchListener.NONE, () -> false));
+        MirrorContext.FetchListener.NONE, () -> false),
+        new MirrorLifecycle(0, this::operation, MirrorLifecycle.Listener.NONE));
     cache = new LsRefsCache(tmp.resolve("ls-refs"), clock, 100);
     store = SnapshotStore.filesystem(tmp.resolve("store"));
     service = new SnapshotService(store, mirrors, cache, tmp.resolve("cache"), clock, DELAY,
@@ -89,8 +95,63 @@ class SnapshotServiceTest {
     upstream.close();
   }
 
+  private OperationLogger.Operation operation(String name, URI upstream) {
+    CountDownLatch hold = holdMaintenance;
+    if (name.equals("maintain") && hold != null) {
+      repackStarted.countDown();
+      try {
+        hold.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return OperationLogger.Operation.NONE;
+  }
+
+  /** Fetches, and waits for the maintenance that follows (as publishing does). */
   private void fetch() throws Exception {
+    fetchOnly();
+    mirrors.maintain(mirrors.open(url), false).get(60, TimeUnit.SECONDS);
+  }
+
+  private void fetchOnly() throws Exception {
     mirrors.open(url).fetchUpstream().get(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aFirstFetchIsPublishedOnceItsRepackHasAddedTheBitmap() throws Exception {
+    holdMaintenance = new CountDownLatch(1);
+    fetchOnly();
+    // As a served repository has (publishing looks at those between scans of the whole root).
+    cache.put(key, url, LsRefsArgs.parse(List.of()),
+        List.of(repo.resolve("main") + " refs/heads/main"));
+    assertThat(repackStarted.await(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(mirrors.maintenanceBusy(mirrors.open(url))).isTrue();
+    assertThat(service.publishDue()).as("the repack is running").isEmpty();
+    assertThat(SnapshotReader.newestReadable(store, key)).as("no snapshot yet").isEmpty();
+
+    holdMaintenance.countDown();
+    mirrors.maintain(mirrors.open(url), false).get(60, TimeUnit.SECONDS);
+    assertThat(service.publishDue()).containsExactly(key);
+    assertThat(SnapshotReader.newestReadable(store, key).orElseThrow().files())
+        .extracting(SnapshotManifest.FileEntry::path)
+        .anyMatch(path -> path.endsWith(".bitmap"));
+  }
+
+  @Test
+  void aMirrorWhoseMaintenanceDoesNotEndIsPublishedAfterThePublishDelay() throws Exception {
+    holdMaintenance = new CountDownLatch(1);
+    try {
+      fetchOnly();
+      assertThat(repackStarted.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(service.publishDue()).isEmpty();
+      clock.advance(DELAY.minusSeconds(1));
+      assertThat(service.publishDue()).isEmpty();
+      clock.advance(Duration.ofSeconds(1));
+      assertThat(service.publishDue()).containsExactly(key);
+    } finally {
+      holdMaintenance.countDown();
+    }
   }
 
   private long newestGeneration() throws Exception {
