@@ -242,7 +242,8 @@ final class BenchmarkSuite {
         .build();
   }
 
-  private static long serveOnly(String repositoryUrl, byte[] fetch) throws Exception {
+  /** @return nanoseconds to POST {@code fetch} and read its answer (at least 1 KiB) to the end */
+  static long serveOnly(String repositoryUrl, byte[] fetch) throws Exception {
     HttpRequest request = uploadPackRequest(repositoryUrl, fetch);
     long start = System.nanoTime();
     try (InputStream body =
