@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +45,23 @@ public final class RawGit {
     arguments.add("done");
     return uploadPack(
         repositoryUrl, new Command(Command.FETCH, List.of("agent=git/2.39.5"), arguments));
+  }
+
+  /**
+   * @param repositoryUrl the repository URL (through the proxy, or directly upstream)
+   * @param body a stateless protocol v0 upload-pack request, in pkt-lines
+   * @return the HTTP response to it (sent without a {@code Git-Protocol} header), with the raw body
+   * @throws Exception when the exchange fails
+   */
+  public static HttpResponse<byte[]> uploadPackV0(String repositoryUrl, String body)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/x-git-upload-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static HttpResponse<byte[]> uploadPack(String repositoryUrl, Command command)
