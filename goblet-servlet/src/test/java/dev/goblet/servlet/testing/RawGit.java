@@ -55,25 +55,26 @@ public final class RawGit {
    */
   public static HttpResponse<byte[]> uploadPackV0(String repositoryUrl, String body)
       throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/x-git-upload-pack-request")
-            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-            .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    return uploadPack(repositoryUrl, null, body.getBytes(StandardCharsets.UTF_8));
   }
 
   private static HttpResponse<byte[]> uploadPack(String repositoryUrl, Command command)
       throws Exception {
-    HttpRequest request =
+    return uploadPack(repositoryUrl, "version=2", command.encode());
+  }
+
+  /** @param gitProtocol the {@code Git-Protocol} header; {@code null} sends none */
+  private static HttpResponse<byte[]> uploadPack(
+      String repositoryUrl, String gitProtocol, byte[] body) throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
             .timeout(Duration.ofSeconds(60))
-            .header("Git-Protocol", "version=2")
             .header("Content-Type", "application/x-git-upload-pack-request")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(command.encode()))
-            .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (gitProtocol != null) {
+      request.header("Git-Protocol", gitProtocol);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /**
