@@ -302,12 +302,12 @@ public final class ServerConfig {
     return upstreamFetchStallWindow;
   }
 
-  /** @return whether waiting v2 fetches get progress lines and keepalives */
+  /** @return whether waiting fetches (v2, and v0/v1 clones) get progress lines and keepalives */
   public boolean clientKeepalives() {
     return clientKeepalives;
   }
 
-  /** @return the longest silence a waiting v2 fetch's client sees */
+  /** @return the longest silence a waiting fetch's client sees */
   public Duration clientKeepaliveInterval() {
     return clientKeepaliveInterval;
   }
@@ -748,8 +748,9 @@ public final class ServerConfig {
 
     /**
      * Default on. A protocol v2 fetch that has ended its negotiation ({@code done}, no shallow or
-     * deepen, no want-ref) gets its {@code packfile} section opened at once; while the proxy waits
-     * for the upstream or the pack, the client hears progress lines ({@code remote: goblet:
+     * deepen, no want-ref) gets its {@code packfile} section opened at once, a v0/v1 one without
+     * haves, shallow or deepen lines and with side-band (a clone) its {@code NAK}; while the proxy
+     * waits for the upstream or the pack, the client hears progress lines ({@code remote: goblet:
      * fetching owner/repo from github.com (12 s)}) or, with {@code --quiet}/no-progress, git's
      * empty keepalive packets, at least every {@link #clientKeepaliveInterval}; load balancers with
      * idle timeouts then keep the connection. When the upstream is unavailable and refs came from

@@ -8,7 +8,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,9 +71,10 @@ public final class FetchHandler implements AutoCloseable {
       Path spoolDir, boolean cacheEnabled, Duration maxAge, long maxBytes, Executor generators) {}
 
   /**
-   * How a waiting v2 fetch keeps its client's connection alive (see {@link Keepalive}).
+   * How a waiting fetch keeps its client's connection alive (see {@link Keepalive}).
    *
-   * @param enabled whether to open the {@code packfile} section early and send keepalives
+   * @param enabled whether to open answers early (a v2 {@code packfile} section, a v0/v1 final
+   *     {@code NAK}) and send keepalives
    * @param interval the longest silence a waiting client sees
    * @param cachedRefsAge the age of a mirror's cached ls-refs answer, by mirror key, if any: said
    *     to the user when the upstream is unavailable
@@ -86,7 +86,7 @@ public final class FetchHandler implements AutoCloseable {
   private static final Duration WAIT_SLICE = Duration.ofSeconds(1);
 
   /** The pkt-line UploadPack ends a negotiation round without common commits with. */
-  private static final byte[] NAK = "0008NAK\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NAK = Keepalive.Opening.NAK.packet();
 
   private final UpstreamGate gate;
   private final Duration waitLimit;
@@ -151,16 +151,36 @@ public final class FetchHandler implements AutoCloseable {
             : 0;
     Keepalive keepalive =
         new Keepalive(
-            out, !command.arguments().contains("no-progress"), keepalives.interval(),
-            System::nanoTime);
-    // A refused repository gets a plain ERR, before any packfile section opens.
+            out, Keepalive.Opening.PACKFILE, !command.arguments().contains("no-progress"),
+            keepalives.interval(), System::nanoTime);
+    return keptAlive(
+        mirror,
+        keepalive,
+        answersWithPackfileOnly(command),
+        () ->
+            fetch(mirror, command, protocolParameters, keepalive, wants, relative, shallows, depth));
+  }
+
+  /** A fetch's work once its answer may have been opened. */
+  private interface Work {
+    boolean run() throws GobletException, IOException;
+  }
+
+  /**
+   * Runs a fetch's work, first opening its answer when keepalives are on and the answer's start is
+   * known already ({@code opensEarly}), and saying the outage then. A failure after the opening
+   * goes to the client as a side-band-3 error and is rethrown as an {@link AnsweredException}.
+   */
+  private boolean keptAlive(Mirror mirror, Keepalive keepalive, boolean opensEarly, Work work)
+      throws GobletException, IOException {
+    // A refused repository gets a plain ERR, before the answer opens.
     gate.requireNotRefused(mirror.upstreamUrl());
     try {
-      if (keepalives.enabled() && answersWithPackfileOnly(command)) {
+      if (keepalives.enabled() && opensEarly) {
         keepalive.start();
         sayOutage(mirror, keepalive);
       }
-      return fetch(mirror, command, protocolParameters, keepalive, wants, relative, shallows, depth);
+      return work.run();
     } catch (GobletException e) {
       if (!keepalive.started() || e instanceof AnsweredException) {
         throw e;
@@ -235,7 +255,9 @@ public final class FetchHandler implements AutoCloseable {
 
   /**
    * Serves one stateless protocol v0/v1 upload-pack request (one negotiation round, or the last
-   * one and the pack).
+   * one and the pack). A last round without haves, shallow or deepen lines, with side-band, is
+   * answered {@code NAK} whatever the mirror holds: with keepalives on, that {@code NAK} is written
+   * at once and keepalives follow it while the proxy waits (see {@link Keepalive}).
    *
    * @param mirror the repository's mirror
    * @param request the client's request
@@ -248,10 +270,23 @@ public final class FetchHandler implements AutoCloseable {
   boolean fetchV0(
       Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
-    Keepalive off = new Keepalive(out, false, keepalives.interval(), System::nanoTime);
-    boolean local = ensureObjects(mirror, request.wants(), off);
+    Keepalive keepalive =
+        new Keepalive(
+            out, Keepalive.Opening.NAK, request.wantsProgress(), keepalives.interval(),
+            System::nanoTime);
+    return keptAlive(
+        mirror,
+        keepalive,
+        request.answersNakThenSideBandPack(),
+        () -> fetchV0(mirror, request, protocolParameters, keepalive));
+  }
+
+  private boolean fetchV0(
+      Mirror mirror, V0Request request, List<String> protocolParameters, Keepalive keepalive)
+      throws GobletException, IOException {
+    boolean local = ensureObjects(mirror, request.wants(), keepalive);
     if (request.namesRefs()) {
-      refreshRefs(mirror, off);
+      refreshRefs(mirror, keepalive);
     }
     PackRequest translated =
         !request.isDeepenRelative()
@@ -261,9 +296,9 @@ public final class FetchHandler implements AutoCloseable {
                     DeepenRelative.absoluteDepth(
                         mirror.repository(), request.wants(), request.shallows(), request.depth()));
     if (request.isShallowListRound()) {
-      shallowListRound(mirror, request, protocolParameters, out);
+      shallowListRound(mirror, request, protocolParameters, keepalive.packOut());
     } else {
-      uploadPack(mirror, request.body(), translated, protocolParameters, off, true);
+      uploadPack(mirror, request.body(), translated, protocolParameters, keepalive, true);
     }
     return local;
   }
@@ -286,7 +321,7 @@ public final class FetchHandler implements AutoCloseable {
           body,
           () -> body,
           protocolParameters,
-          new Keepalive(answer, false, keepalives.interval(), System::nanoTime),
+          Keepalive.off(answer),
           true);
     } finally {
       byte[] bytes = answer.toByteArray();
@@ -312,10 +347,8 @@ public final class FetchHandler implements AutoCloseable {
    * @throws GobletException when they cannot be had
    */
   public boolean ensureObjects(Mirror mirror, Collection<ObjectId> wants) throws GobletException {
-    Keepalive none =
-        new Keepalive(OutputStream.nullOutputStream(), false, waitLimit, System::nanoTime);
     try {
-      return ensureObjects(mirror, wants, none);
+      return ensureObjects(mirror, wants, Keepalive.off(OutputStream.nullOutputStream()));
     } catch (IOException e) {
       throw new IllegalStateException("a keepalive that never started wrote", e);
     }

@@ -8,21 +8,45 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Keeps a waiting v2 fetch's connection alive and its user informed. Once {@linkplain #start()
- * started}, the answer's {@code packfile} section is open: while the proxy waits (for an upstream
- * fetch, for the pack generation), every interval without a byte to the client sends a progress
- * line on side-band 2 ({@code remote: goblet: fetching owner/repo from github.com (12 s)}), or,
- * for a client that asked for {@code no-progress}, an empty side-band-1 packet (git's own
- * keepalive). UploadPack's answer then follows through {@link #packOut}, without its own {@code
- * packfile} line; a failure after the start goes as a side-band-3 error, which git prints. A
- * keepalive that never starts does nothing. Used by one request thread; not thread-safe.
+ * Keeps a waiting fetch's connection alive and its user informed. Once {@linkplain #start()
+ * started}, the answer is open: its {@linkplain Opening opening} pkt-line is written (a v2
+ * answer's {@code packfile} section header, or the {@code NAK} a v0/v1 final round without haves
+ * answers before its side-band pack), and while the proxy waits (for an upstream fetch, for the
+ * pack generation), every interval without a byte to the client sends a progress line on side-band
+ * 2 ({@code remote: goblet: fetching owner/repo from github.com (12 s)}), or, for a client that
+ * asked for {@code no-progress}, an empty side-band-1 packet (git's own keepalive). UploadPack's
+ * answer then follows through {@link #packOut}, without its own copy of the opening; a failure
+ * after the start goes as a side-band-3 error, which git prints. A keepalive that never starts
+ * does nothing. Used by one request thread; not thread-safe.
  */
 final class Keepalive {
-  private static final byte[] PACKFILE = "000dpackfile\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY_BAND_1 = "0005\1".getBytes(StandardCharsets.US_ASCII);
-  private static final int MAX_MESSAGE = 1000;
+
+  /** The longest message payload: a side-band (not 64k) packet is at most 1000 bytes. */
+  private static final int MAX_MESSAGE = 1000 - 5;
+
+  /** The pkt-line a started answer opens with, which UploadPack's own answer starts with too. */
+  enum Opening {
+    /** Protocol v2: the {@code packfile} section header. */
+    PACKFILE("packfile\n"),
+    /** Protocol v0/v1: the final {@code NAK} of a negotiation without haves, before the pack. */
+    NAK("NAK\n");
+
+    private final String payload;
+
+    Opening(String payload) {
+      this.payload = payload;
+    }
+
+    /** @return the pkt-line, length included */
+    byte[] packet() {
+      return (String.format("%04x", payload.length() + 4) + payload)
+          .getBytes(StandardCharsets.US_ASCII);
+    }
+  }
 
   private final OutputStream out;
+  private final Opening opening;
   private final boolean progress;
   private final long intervalNanos;
   private final LongSupplier nanoTime;
@@ -33,26 +57,41 @@ final class Keepalive {
 
   /**
    * @param out the client
+   * @param opening what {@link #start()} writes
    * @param progress whether the client accepts progress messages
    * @param interval the longest silence the client sees while the proxy waits
    * @param nanoTime a monotonic clock
    */
-  Keepalive(OutputStream out, boolean progress, Duration interval, LongSupplier nanoTime) {
+  Keepalive(
+      OutputStream out,
+      Opening opening,
+      boolean progress,
+      Duration interval,
+      LongSupplier nanoTime) {
     this.out = out;
+    this.opening = opening;
     this.progress = progress;
     this.intervalNanos = interval.toNanos();
     this.nanoTime = nanoTime;
   }
 
-  /** Opens the {@code packfile} section; from now on the client hears from the proxy. */
+  /**
+   * @param out where UploadPack's answer goes
+   * @return a keepalive that is never started: {@link #packOut} is {@code out} itself
+   */
+  static Keepalive off(OutputStream out) {
+    return new Keepalive(out, Opening.PACKFILE, false, Duration.ofSeconds(1), System::nanoTime);
+  }
+
+  /** Writes the opening; from now on the client hears from the proxy. */
   void start() throws IOException {
-    out.write(PACKFILE);
+    out.write(opening.packet());
     out.flush();
     started = true;
     lastWrite = nanoTime.getAsLong();
   }
 
-  /** @return whether the {@code packfile} section is open */
+  /** @return whether the answer is open */
   boolean started() {
     return started;
   }
@@ -97,9 +136,8 @@ final class Keepalive {
   }
 
   /**
-   * @return where UploadPack's answer goes: the client, without the answer's own {@code packfile}
-   *     line when the section is open already (a leading {@code ERR} packet becomes a side-band-3
-   *     error)
+   * @return where UploadPack's answer goes: the client, without the answer's own opening line when
+   *     the answer is open already (a leading {@code ERR} packet becomes a side-band-3 error)
    */
   OutputStream packOut() {
     if (!started) {
@@ -133,7 +171,7 @@ final class Keepalive {
         passing = true;
         int skip = 0;
         String first = length >= 4 ? new String(bytes, 4, length - 4, StandardCharsets.UTF_8) : "";
-        if (first.equals("packfile\n")) {
+        if (first.equals(opening.payload)) {
           skip = length;
         } else if (first.startsWith("ERR ")) {
           fail(first.substring(4).strip());

@@ -19,8 +19,9 @@ import org.eclipse.jgit.transport.PacketLineOut;
 /**
  * One stateless protocol v0/v1 upload-pack request ({@code POST git-upload-pack} without {@code
  * Git-Protocol: version=2}), as far as the proxy needs to read it: the wants (to make sure the
- * mirror has them), the client's shallow commits and depth (to translate {@code deepen-relative}).
- * The rest ({@code have}, {@code done}, filters, other capabilities) is left to JGit's UploadPack.
+ * mirror has them), the client's shallow commits and depth (to translate {@code deepen-relative}),
+ * and whether the answer's start is known before the mirror is looked at (to send keepalives).
+ * The rest (the haves' ids, filters, other capabilities) is left to JGit's UploadPack.
  *
  * <pre>
  * want &lt;oid&gt; &lt;capabilities&gt;
@@ -41,6 +42,12 @@ final class V0Request {
   private static final String DEEPEN_SINCE = "deepen-since ";
   private static final String DEEPEN_NOT = "deepen-not ";
   private static final String DEEPEN_RELATIVE = "deepen-relative";
+  /** Starts every deepen line: {@code deepen}, {@code deepen-since}, {@code deepen-not}. */
+  private static final String DEEPEN_KEYWORD = "deepen";
+  private static final String HAVE = "have ";
+  private static final String DONE = "done";
+  private static final String NO_PROGRESS = "no-progress";
+  private static final List<String> SIDE_BANDS = List.of("side-band", "side-band-64k");
 
   /** The body's pkt-line payloads without their newline; a flush is {@link PacketLineIn#isEnd}. */
   private final List<String> lines;
@@ -51,6 +58,7 @@ final class V0Request {
   private final int depth;
   private final boolean deepenRelative;
   private final boolean shallowListRound;
+  private final List<String> capabilities;
 
   private V0Request(
       List<String> lines,
@@ -59,7 +67,8 @@ final class V0Request {
       List<ObjectId> shallows,
       int depth,
       boolean deepenRelative,
-      boolean shallowListRound) {
+      boolean shallowListRound,
+      List<String> capabilities) {
     this.lines = lines;
     this.body = body;
     this.wants = List.copyOf(wants);
@@ -67,6 +76,7 @@ final class V0Request {
     this.depth = depth;
     this.deepenRelative = deepenRelative;
     this.shallowListRound = shallowListRound;
+    this.capabilities = List.copyOf(capabilities);
   }
 
   /**
@@ -95,6 +105,7 @@ final class V0Request {
     }
     List<String> wantValues = new ArrayList<>();
     List<String> shallowValues = new ArrayList<>();
+    List<String> capabilities = List.of();
     int depth = 0;
     boolean deepenRelative = false;
     boolean deepenByTimeOrRef = false;
@@ -107,6 +118,9 @@ final class V0Request {
       }
       if (line.startsWith(WANT)) {
         String[] parts = line.substring(WANT.length()).split(" ");
+        if (wantValues.isEmpty()) {
+          capabilities = Arrays.asList(parts).subList(1, parts.length);
+        }
         wantValues.add(parts[0]);
         deepenRelative |= Arrays.asList(parts).contains(DEEPEN_RELATIVE);
       } else if (line.startsWith(SHALLOW)) {
@@ -127,7 +141,8 @@ final class V0Request {
         WireValues.objectIds(shallowValues, "shallow"),
         depth,
         deepenRelative,
-        deepenByTimeOrRef && depth == 0 && flush == lines.size() - 1);
+        deepenByTimeOrRef && depth == 0 && flush == lines.size() - 1,
+        capabilities);
   }
 
   /** @return the wanted object ids, in order */
@@ -143,6 +158,29 @@ final class V0Request {
   /** @return the {@code deepen} value, 0 when absent */
   int depth() {
     return depth;
+  }
+
+  /**
+   * @return whether the answer is a {@code NAK} and then the pack on side-band, whatever the
+   *     mirror holds: the request wants something and ends the negotiation ({@code done}) without
+   *     a have (no common commit to acknowledge), without shallow or deepen lines (whose shallow
+   *     list would come first), and the client asked for side-band or side-band-64k (so that
+   *     keepalives and progress can follow the {@code NAK}); a clone's request
+   */
+  boolean answersNakThenSideBandPack() {
+    return !wants.isEmpty()
+        && lines.contains(DONE)
+        && lines.stream()
+            .noneMatch(
+                line -> line.startsWith(HAVE) || line.startsWith(SHALLOW)
+                    || line.startsWith(DEEPEN_KEYWORD))
+        && !deepenRelative
+        && capabilities.stream().anyMatch(SIDE_BANDS::contains);
+  }
+
+  /** @return whether the client accepts progress messages (it did not ask for no-progress) */
+  boolean wantsProgress() {
+    return !capabilities.contains(NO_PROGRESS);
   }
 
   /** @return whether the request names refs the server resolves ({@code deepen-not}) */

@@ -85,6 +85,47 @@ class V0RequestTest {
   }
 
   @Test
+  void aCloneWithSideBandIsAnsweredNakThenThePackWhateverTheMirrorHolds() throws Exception {
+    String tail = PktLine.FLUSH + PktLine.of("done\n");
+    String clone = PktLine.of("want " + A + " " + CAPS + "\n") + PktLine.of("want " + B + "\n");
+    V0Request request = V0Request.parse(bytes(clone + tail));
+    assertThat(request.answersNakThenSideBandPack()).isTrue();
+    assertThat(request.wantsProgress()).isTrue();
+    // git clone --quiet, and the old side-band: the same, without progress.
+    V0Request quiet =
+        V0Request.parse(
+            bytes(PktLine.of("want " + A + " side-band no-progress ofs-delta\n") + tail));
+    assertThat(quiet.answersNakThenSideBandPack()).isTrue();
+    assertThat(quiet.wantsProgress()).isFalse();
+    // A filter does not change the NAK.
+    assertThat(
+            V0Request.parse(bytes(clone + PktLine.of("filter blob:none\n") + tail))
+                .answersNakThenSideBandPack())
+        .isTrue();
+  }
+
+  @Test
+  void haveShallowDeepenNoDoneNoSideBandOrNoWantKeepTheAnswerOpenToTheMirror() throws Exception {
+    String want = PktLine.of("want " + A + " " + CAPS + "\n");
+    String done = PktLine.of("done\n");
+    String[] notKnownEarly = {
+      want + PktLine.FLUSH + PktLine.of("have " + H + "\n") + done, // ACK or NAK: the mirror says
+      want + PktLine.FLUSH + PktLine.of("have " + H + "\n") + PktLine.FLUSH, // a round, no done
+      want + PktLine.FLUSH, // the first round of a stateless negotiation
+      want + PktLine.of("shallow " + S + "\n") + PktLine.FLUSH + done, // a shallow list first
+      want + PktLine.of("deepen 1\n") + PktLine.FLUSH + done,
+      want + PktLine.of("deepen-since 1700000000\n") + PktLine.FLUSH + done,
+      want + PktLine.of("deepen-not refs/tags/v1\n") + PktLine.FLUSH + done,
+      deepenRequest("1", CAPS + " deepen-relative"),
+      PktLine.of("want " + A + " multi_ack_detailed ofs-delta\n") + PktLine.FLUSH + done,
+      PktLine.FLUSH + done, // UploadPack answers nothing at all
+    };
+    for (String body : notKnownEarly) {
+      assertThat(V0Request.parse(bytes(body)).answersNakThenSideBandPack()).as(body).isFalse();
+    }
+  }
+
+  @Test
   void anEmptyBodyHasNoWants() throws Exception {
     assertThat(V0Request.parse(new byte[0]).wants()).isEmpty();
   }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,16 +47,34 @@ public final class RawGit {
         repositoryUrl, new Command(Command.FETCH, List.of("agent=git/2.39.5"), arguments));
   }
 
+  /**
+   * @param repositoryUrl the repository URL (through the proxy, or directly upstream)
+   * @param body a stateless protocol v0 upload-pack request, in pkt-lines
+   * @return the HTTP response to it (sent without a {@code Git-Protocol} header), with the raw body
+   * @throws Exception when the exchange fails
+   */
+  public static HttpResponse<byte[]> uploadPackV0(String repositoryUrl, String body)
+      throws Exception {
+    return uploadPack(repositoryUrl, null, body.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static HttpResponse<byte[]> uploadPack(String repositoryUrl, Command command)
       throws Exception {
-    HttpRequest request =
+    return uploadPack(repositoryUrl, "version=2", command.encode());
+  }
+
+  /** @param gitProtocol the {@code Git-Protocol} header; {@code null} sends none */
+  private static HttpResponse<byte[]> uploadPack(
+      String repositoryUrl, String gitProtocol, byte[] body) throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(repositoryUrl + "/git-upload-pack"))
             .timeout(Duration.ofSeconds(60))
-            .header("Git-Protocol", "version=2")
             .header("Content-Type", "application/x-git-upload-pack-request")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(command.encode()))
-            .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (gitProtocol != null) {
+      request.header("Git-Protocol", gitProtocol);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /**
