@@ -3,7 +3,7 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.BackupStore;
+import dev.goblet.SnapshotStore;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.testing.GitUpstreamServer;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two upstreams with different tokens: each receives only its own, read from its request log,
- * across ls-refs, clones and fetches, admin-triggered fetches, and a backup restored by a fresh
- * replica that then fetches the delta.
+ * across ls-refs, clones and fetches, admin-triggered fetches, and snapshots restored at start by
+ * a fresh replica that then fetches the delta.
  */
 class PerUpstreamCredentialsTest extends HarnessTestBase {
   private static final String TOKEN_ONE = "token-of-upstream-one-2b7c";
@@ -57,7 +57,8 @@ class PerUpstreamCredentialsTest extends HarnessTestBase {
                         URI.create(one), UpstreamCredentials.bearer(() -> TOKEN_ONE),
                         URI.create(two.baseUrl()), UpstreamCredentials.bearer(() -> TOKEN_TWO))))
             .adminAuthorizer(AdminAuthorizer.ALLOW_ALL)
-            .backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
+            .snapshotStore(SnapshotStore.filesystem(tmp.resolve("store")))
+            .restoreAllAtStart(true));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
   }
 
@@ -84,9 +85,9 @@ class PerUpstreamCredentialsTest extends HarnessTestBase {
               + "?wait=true"), null);
       assertThat(refresh.statusCode()).as(refresh.body()).isEqualTo(200);
     }
-    assertThat(harness.proxy().backupNow().bundled()).hasSize(2);
+    assertThat(harness.proxy().publishSnapshotsNow().published()).hasSize(2);
 
-    // A fresh replica restores both from the backup, then fetches what is new upstream.
+    // A fresh replica restores both at start, then fetches what is new upstream.
     harness.stopProxy();
     startProxy("cache-b");
     assertThat(harness.proxy().repositoryStatuses()).hasSize(2);
