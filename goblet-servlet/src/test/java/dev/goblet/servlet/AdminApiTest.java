@@ -279,9 +279,11 @@ class AdminApiTest {
     HttpResponse<String> backup = admin("POST", "/backup", null);
     assertThat(backup.statusCode()).as(backup.body()).isEqualTo(200);
     JsonObject report = Http.json(backup);
-    assertThat(report.getAsJsonArray("published").toString()).contains(key);
+    assertThat(report.getAsJsonArray("published").toString()
+        + report.getAsJsonArray("up_to_date")).contains(key); // or the schedule's run published it
     assertThat(report.getAsJsonArray("failed")).isEmpty();
-    assertThat(report.get("ls_refs_entries").getAsInt()).isEqualTo(1);
+    assertThat(report.get("ls_refs_entries").getAsInt()).isBetween(0, 1);
+    assertThat(harness.counterCount("snapshots.ls-refs-written")).isEqualTo(1); // here or before
 
     JsonObject again = Http.json(admin("POST", "/snapshots", null));
     assertThat(again.getAsJsonArray("published")).isEmpty();
