@@ -2,7 +2,7 @@ package dev.goblet;
 
 /**
  * Decides whether a request may use the admin API (switch the upstream off, drop cached refs,
- * trigger fetches and backups, read every repository's refs and local paths). It is separate from
+ * trigger fetches and snapshots, read every repository's refs and local paths). It is separate from
  * the {@link RequestAuthorizer}: being allowed to clone never grants it. The default, {@link
  * #DENY_ALL}, refuses everything, so the admin API is closed until the host configures one.
  *

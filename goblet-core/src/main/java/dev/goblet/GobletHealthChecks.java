@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * Registered under the proxy's metric prefix (default {@code goblet}):
  *
  * <ul>
- *   <li>{@code <prefix>.ready}: unhealthy until the restore from backup has finished
+ *   <li>{@code <prefix>.ready}: unhealthy until the restore at start (see {@link
+ *       ServerConfig.Builder#restoreAllAtStart}) has finished
  *   <li>{@code <prefix>.upstream}: unhealthy while an upstream server's circuit breaker is open;
  *       healthy when available or switched off on purpose (the message says which)
  *   <li>{@code <prefix>.offline-mode}: unhealthy when the upstream is not available and offline mode
@@ -108,7 +109,7 @@ public final class GobletHealthChecks {
   private static HealthCheck.Result ready(Health health) {
     return health.ready()
         ? HealthCheck.Result.healthy("ready")
-        : HealthCheck.Result.unhealthy("restoring from backup");
+        : HealthCheck.Result.unhealthy("restoring from the snapshot store");
   }
 
   private static HealthCheck.Result upstream(Health health) {

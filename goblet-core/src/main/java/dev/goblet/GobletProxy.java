@@ -2,8 +2,6 @@ package dev.goblet;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.auth.UpstreamRequestAuthorizer;
-import dev.goblet.backup.BackupSchedule;
-import dev.goblet.backup.Backups;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.concurrent.ProxyExecutors;
 import dev.goblet.lifecycle.WorkTracker;
@@ -37,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -44,14 +43,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The caching proxy: one per cache root. Adapters (the servlet) pass it each request with {@link
- * #handle}; hosts use the rest to manage mirrors, the upstream switch, health and backups.
+ * #handle}; hosts use the rest to manage mirrors, the upstream switch, health and snapshots.
  * Thread-safe.
  *
- * <p>With a {@linkplain ServerConfig#backupStore() backup store}, {@link #create} starts restoring
- * from it on the executor and returns at once: the proxy serves requests meanwhile, but reports
- * itself not {@linkplain #isReady() ready} (see {@link #health()}) until the restore has finished,
- * so a load balancer that waits for readiness sends clients only to a warm replica. Backups then
- * run every {@linkplain ServerConfig#backupInterval() interval} on the scheduler.
+ * <p>With a {@linkplain ServerConfig#snapshotStore() snapshot store}, mirrors are published to it
+ * on the scheduler and restored from it on demand. With {@linkplain
+ * ServerConfig#restoreAllAtStart() restoreAllAtStart} as well, {@link #create} starts restoring
+ * every stored repository the cache root lacks on the executor and returns at once: the proxy
+ * serves requests meanwhile, but reports itself not {@linkplain #isReady() ready} (see {@link
+ * #health()}) until the restore has finished, so a load balancer that waits for readiness sends
+ * clients only to a warm replica.
  *
  * <p>It owns what it creates (mirrors, its own executor and scheduler when the host gave none) and
  * releases them on {@link #close()}; it never shuts down anything the host passed in. {@code
@@ -78,8 +79,7 @@ public final class GobletProxy implements AutoCloseable {
   private final ErrorReporter errors;
   private final RequestLogger requests;
   private final GobletMetrics metrics;
-  private final Backups backups; // null without a backup store
-  private volatile BackupSchedule backupSchedule = BackupSchedule.none();
+  private final CompletableFuture<RestoreReport> ready = new CompletableFuture<>();
   private final SnapshotService snapshots; // null without a snapshot store
   private volatile ScheduledExecutorService ownScheduler; // for snapshots when the host gave none
 
@@ -140,21 +140,6 @@ public final class GobletProxy implements AutoCloseable {
     metrics.mirrorBytes(mirrors::totalBytes);
     int loaded = lsRefsCache.load();
     log.info("goblet proxy on {}: {} cached ls-refs entries loaded", config.cacheRoot(), loaded);
-    this.backups =
-        config
-            .backupStore()
-            .map(
-                store ->
-                    new Backups(
-                        store,
-                        mirrors,
-                        lsRefsCache,
-                        config.cacheRoot().resolve(".backup-tmp"),
-                        config.clock(),
-                        operations,
-                        errors,
-                        metrics))
-            .orElse(null);
     this.snapshots =
         config
             .snapshotStore()
@@ -280,21 +265,35 @@ public final class GobletProxy implements AutoCloseable {
     return proxy;
   }
 
-  /** Starts the restore from backup and the backup schedule, when a backup store is set. */
+  /** Starts publishing snapshots, and the restore at start when configured. */
   private void start() {
-    if (snapshots != null) {
-      snapshots.start(snapshotScheduler());
+    if (snapshots == null) {
+      ready.complete(RestoreReport.NONE);
+      return;
     }
-    if (backups != null) {
-      backupSchedule =
-          BackupSchedule.start(
-              backups,
-              work.executor(executor),
-              config.scheduler().orElseGet(GobletProxy::newScheduler),
-              config.scheduler().isEmpty(),
-              work::track,
-              config.backupInterval(),
-              errors);
+    snapshots.start(snapshotScheduler(), work::track);
+    if (!config.restoreAllAtStart()) {
+      ready.complete(RestoreReport.NONE);
+      return;
+    }
+    try {
+      work.executor(executor).execute(this::restoreAll);
+    } catch (RejectedExecutionException e) {
+      log.error("cannot restore at start: the executor refused the task; starting cold", e);
+      ready.complete(RestoreReport.NONE);
+    }
+  }
+
+  private void restoreAll() {
+    RestoreReport report = RestoreReport.NONE;
+    try {
+      report = snapshots.restoreAll();
+    } catch (RuntimeException e) {
+      log.error("the restore at start failed; serving without it", e);
+      errors.report(null, e);
+    } finally {
+      ready.complete(report);
+      log.info("the restore at start has finished: the proxy is ready");
     }
   }
 
@@ -308,12 +307,13 @@ public final class GobletProxy implements AutoCloseable {
 
   /**
    * Publishes a snapshot of every mirror fetched since its last one now (whatever the publish
-   * delay), and writes changed ls-refs entries, on the calling thread.
+   * delay), and writes changed ls-refs entries, on the calling thread. Runs are serialized with
+   * the scheduled ones. This is the proxy's "back up now".
    *
-   * @return the keys of the repositories whose snapshot was committed
+   * @return what it did
    * @throws IllegalStateException when no snapshot store is configured
    */
-  public List<String> publishSnapshotsNow() {
+  public PublishReport publishSnapshotsNow() {
     if (snapshots == null) {
       throw new IllegalStateException("no snapshot store is configured");
     }
@@ -553,7 +553,7 @@ public final class GobletProxy implements AutoCloseable {
             : upstream == Health.UpstreamStatus.AVAILABLE
                 ? Health.OfflineMode.STANDBY
                 : Health.OfflineMode.ACTIVE;
-    boolean isReady = backupSchedule.isReady();
+    boolean isReady = ready.isDone();
     boolean writable = cacheRootWritable();
     Health.Status status;
     if (!isReady) {
@@ -595,30 +595,20 @@ public final class GobletProxy implements AutoCloseable {
   }
 
   /**
-   * @return whether start-up has finished: the restore from backup, when a backup store is set
+   * @return whether start-up has finished: the restore at start, when {@link
+   *     ServerConfig#restoreAllAtStart()} is set
    */
   public boolean isReady() {
-    return backupSchedule.isReady();
+    return ready.isDone();
   }
 
   /**
-   * @return completes, with what was restored, when the proxy is ready; at once without a backup
-   *     store ({@link RestoreReport#NONE}). Completing the returned future has no effect on the
-   *     proxy.
+   * @return completes, with what was restored, when the proxy is ready; at once without the
+   *     restore at start ({@link RestoreReport#NONE}). Completing the returned future has no effect
+   *     on the proxy.
    */
   public CompletableFuture<RestoreReport> whenReady() {
-    return backupSchedule.whenReady();
-  }
-
-  /**
-   * Runs a backup now, on the calling thread (runs are serialized with the scheduled ones).
-   *
-   * @return what it did
-   * @throws IOException when the mirrors cannot be listed
-   * @throws IllegalStateException when no backup store is configured, or the proxy is not ready
-   */
-  public BackupReport backupNow() throws IOException {
-    return whileOpen(backupSchedule::backupNow);
+    return ready.copy();
   }
 
   /** Work that may write under the cache root, run on the caller's thread. */
@@ -641,7 +631,7 @@ public final class GobletProxy implements AutoCloseable {
    * Shuts the proxy down. It admits no new work (requests are answered 503), cancels running
    * mirror fetches and repacks at their next progress step, and waits up to {@linkplain
    * ServerConfig#shutdownTimeout() the shutdown timeout} for running requests, fetches, repacks,
-   * backups and cache writes to end; then it interrupts the proxy's own threads and waits as long
+   * snapshot publishing and restores, and cache writes to end; then it interrupts the proxy's own threads and waits as long
    * again. It returns with the cache root's lock released once nothing of the proxy can still write
    * under the root. Should work still run after both waits (a host thread stuck in a request), it
    * says so in the log and returns; the lock is then released when that work ends, never before.
@@ -653,10 +643,10 @@ public final class GobletProxy implements AutoCloseable {
       return;
     }
     work.close(); // running fetches and repacks see it at JGit's next check and stop
-    backupSchedule.close();
     if (snapshots != null) {
-      snapshots.close();
+      snapshots.close(); // a running restore at start stops before its next repository
     }
+    ready.complete(RestoreReport.NONE); // its waiters go
     if (ownScheduler != null) {
       ownScheduler.shutdownNow();
     }

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param offlineMode whether ls-refs is being answered from the cache
  * @param cachedRepos how many repositories the ls-refs cache holds
  * @param cacheStats ls-refs cache use, as counted in the proxy's metric registry
- * @param ready whether start-up (the restore from backup, when configured) has finished
+ * @param ready whether start-up (the restore from the snapshot store, when configured) has finished
  * @param cacheRootWritable whether a file could be created in the cache root just now
  * @param cacheRootFreeBytes the bytes available to the proxy on the cache root's file system, or
  *     -1 when unknown
@@ -44,7 +44,7 @@ public record Health(
   public enum Status {
     /** It serves: from the upstream, or from the cache in offline mode. */
     HEALTHY,
-    /** It is still restoring from backup. */
+    /** It is still restoring from the snapshot store ({@link ServerConfig#restoreAllAtStart()}). */
     STARTING,
     /**
      * It cannot serve ls-refs: the upstream is unavailable and offline mode is off, or the cache

@@ -1,7 +1,5 @@
 package dev.goblet;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,20 +25,4 @@ public interface ManagedRepository {
    * @return completes when the fetch ends, exceptionally when it failed
    */
   CompletableFuture<Void> fetchUpstream();
-
-  /**
-   * Writes a Git bundle of every ref of the mirror.
-   *
-   * @param out where the bundle goes; not closed
-   * @throws IOException when reading the mirror or writing fails
-   */
-  void writeBundle(OutputStream out) throws IOException;
-
-  /**
-   * Fetches every ref of a bundle into the mirror (refs are forced to the bundle's values).
-   *
-   * @param bundle a bundle written by {@link #writeBundle}
-   * @throws IOException when the bundle is unreadable or broken; the mirror is left as it was
-   */
-  void recoverFromBundle(Path bundle) throws IOException;
 }

@@ -3,7 +3,7 @@ package dev.goblet;
 import java.net.URI;
 
 /**
- * Receives long-running operations (upstream fetches, backups) as they start, progress and end.
+ * Receives long-running operations (upstream fetches) as they start, progress and end.
  * Exceptions it or its operations throw are logged and ignored.
  *
  * <p>Called from background threads, concurrently; must be thread-safe and fast.

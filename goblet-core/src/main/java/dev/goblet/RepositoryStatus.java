@@ -14,8 +14,8 @@ import java.util.Optional;
  * @param key the cache key, {@code <host>[_<port>]/<path>}, such as {@code github.com/owner/repo}
  * @param upstreamUrl the canonical upstream URL
  * @param localPath the mirror's directory
- * @param lastUpdate when the last successful upstream fetch started; empty when none has (also for
- *     a mirror restored from backup that has not fetched since)
+ * @param lastUpdate when the last successful upstream fetch started; empty when none has (for a
+ *     mirror restored from a snapshot: the fetch the snapshot holds)
  * @param lsRefsCachedAt when the newest cached ls-refs listing was answered; empty when none is
  *     cached
  * @param lsRefsAge how old that listing is by the proxy's clock; empty when none is cached

@@ -57,9 +57,8 @@ public final class ServerConfig {
   private final Duration upstreamFetchStallWindow;
   private final boolean clientKeepalives;
   private final Duration clientKeepaliveInterval;
-  private final BackupStore backupStore;
-  private final Duration backupInterval;
   private final SnapshotStore snapshotStore;
+  private final boolean restoreAllAtStart;
   private final Duration storePublishDelay;
   private final ScheduledExecutorService scheduler;
   private final long cacheMaxBytes;
@@ -101,9 +100,8 @@ public final class ServerConfig {
     this.upstreamFetchStallWindow = b.upstreamFetchStallWindow;
     this.clientKeepalives = b.clientKeepalives;
     this.clientKeepaliveInterval = b.clientKeepaliveInterval;
-    this.backupStore = b.backupStore;
-    this.backupInterval = b.backupInterval;
     this.snapshotStore = b.snapshotStore;
+    this.restoreAllAtStart = b.restoreAllAtStart;
     this.storePublishDelay = b.storePublishDelay;
     this.scheduler = b.scheduler;
     this.cacheMaxBytes = b.cacheMaxBytes;
@@ -313,19 +311,6 @@ public final class ServerConfig {
   }
 
   /**
-   * @return where mirrors and ls-refs cache entries are backed up and restored from at start;
-   *     empty means no backups
-   */
-  public Optional<BackupStore> backupStore() {
-    return Optional.ofNullable(backupStore);
-  }
-
-  /** @return the time between the end of one backup run and the start of the next */
-  public Duration backupInterval() {
-    return backupInterval;
-  }
-
-  /**
    * @return the fleet's shared store of mirror snapshots and ls-refs entries; empty means this
    *     replica neither publishes nor restores snapshots
    */
@@ -339,8 +324,16 @@ public final class ServerConfig {
   }
 
   /**
-   * @return the host's scheduler for periodic work (backups); when empty and a backup store is set,
-   *     the proxy runs a daemon scheduler thread of its own and stops it on {@link
+   * @return whether the proxy, when it starts, restores every repository the snapshot store holds
+   *     and the cache root lacks, and reports itself ready only afterwards
+   */
+  public boolean restoreAllAtStart() {
+    return restoreAllAtStart;
+  }
+
+  /**
+   * @return the host's scheduler for periodic work (snapshot publishing); when empty and a snapshot
+   *     store is set, the proxy runs a daemon scheduler thread of its own and stops it on {@link
    *     GobletProxy#close()}
    */
   public Optional<ScheduledExecutorService> scheduler() {
@@ -405,9 +398,8 @@ public final class ServerConfig {
     private Duration upstreamFetchStallWindow = Duration.ofSeconds(60);
     private boolean clientKeepalives = true;
     private Duration clientKeepaliveInterval = Duration.ofSeconds(5);
-    private BackupStore backupStore;
-    private Duration backupInterval = Duration.ofHours(1);
     private SnapshotStore snapshotStore;
+    private boolean restoreAllAtStart;
     private Duration storePublishDelay = Duration.ofMinutes(5);
     private ScheduledExecutorService scheduler;
     private long cacheMaxBytes;
@@ -451,9 +443,8 @@ public final class ServerConfig {
       upstreamFetchStallWindow = c.upstreamFetchStallWindow;
       clientKeepalives = c.clientKeepalives;
       clientKeepaliveInterval = c.clientKeepaliveInterval;
-      backupStore = c.backupStore;
-      backupInterval = c.backupInterval;
       snapshotStore = c.snapshotStore;
+      restoreAllAtStart = c.restoreAllAtStart;
       storePublishDelay = c.storePublishDelay;
       scheduler = c.scheduler;
       cacheMaxBytes = c.cacheMaxBytes;
@@ -768,29 +759,14 @@ public final class ServerConfig {
     }
 
     /**
-     * Default: none, and nothing is backed up or restored. With a store, the proxy restores from it
-     * when it starts (on the executor; {@link GobletProxy#whenReady()} completes when done) and
-     * backs up every {@link #backupInterval}. {@link BackupStore#filesystem(Path)} is built in.
-     */
-    public Builder backupStore(BackupStore backupStore) {
-      this.backupStore = Objects.requireNonNull(backupStore, "backupStore");
-      return this;
-    }
-
-    /** Default 1 hour, as the Go original; at least one second. */
-    public Builder backupInterval(Duration interval) {
-      this.backupInterval = atLeastOneSecond(interval, "backupInterval");
-      return this;
-    }
-
-    /**
      * Default: none. With a store shared by the replicas of a fleet, a request for a repository
      * this replica has no mirror of first restores the mirror from the store's newest snapshot
      * (then fetches only the delta, or serves offline from the shared ls-refs entry while the
      * upstream is down); changed ls-refs entries are written to the store within seconds, and
      * fetched mirrors are published as snapshots at most once per {@link #storePublishDelay}. Runs
-     * on the {@link #scheduler}. {@link SnapshotStore#filesystem(Path)} is built in; the {@code
-     * goblet-s3} module adds S3-compatible stores.
+     * on the {@link #scheduler}. {@link SnapshotStore#filesystem(Path)} is built in (a single
+     * host's backups, or a directory the replicas share); the {@code goblet-s3} module adds
+     * S3-compatible stores. See also {@link #restoreAllAtStart}.
      */
     public Builder snapshotStore(SnapshotStore snapshotStore) {
       this.snapshotStore = Objects.requireNonNull(snapshotStore, "snapshotStore");
@@ -807,9 +783,23 @@ public final class ServerConfig {
     }
 
     /**
+     * Default {@code false}: repositories are restored from the {@link #snapshotStore} when first
+     * asked for. With {@code true}, the proxy also starts, on the {@link #executor}, restoring
+     * every repository that has a snapshot in the store and no mirror in the cache root (with its
+     * ls-refs entry), one at a time, and reports itself not ready ({@link GobletProxy#isReady()},
+     * health {@code starting}) until that is done; {@link GobletProxy#whenReady()} completes with
+     * what was restored. Requests are served meanwhile; one for a repository being restored waits
+     * for that restore. Needs a snapshot store ({@link #build()} refuses it without one).
+     */
+    public Builder restoreAllAtStart(boolean restoreAllAtStart) {
+      this.restoreAllAtStart = restoreAllAtStart;
+      return this;
+    }
+
+    /**
      * Default: none, and the proxy runs its own daemon scheduler thread when it has periodic work
-     * (backups). The host's scheduler is never shut down by the proxy; the proxy cancels its own
-     * tasks on {@link GobletProxy#close()}.
+     * (snapshot publishing). The host's scheduler is never shut down by the proxy; the proxy
+     * cancels its own tasks on {@link GobletProxy#close()}.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -818,7 +808,7 @@ public final class ServerConfig {
 
     /**
      * Default 0: no limit. With a limit, after each mirror's maintenance the least recently served
-     * mirrors that no request, fetch, repack or backup is using are evicted until the mirrors fit;
+     * mirrors that no request, fetch, repack or snapshot is using are evicted until the mirrors fit;
      * the one being fetched may take the cache over it until its fetch ends. Sizes are measured per
      * mirror after each fetch, not by walking the whole cache root.
      */
@@ -858,6 +848,9 @@ public final class ServerConfig {
       }
       if (!missing.isEmpty()) {
         throw new IllegalStateException("ServerConfig is missing " + String.join(", ", missing));
+      }
+      if (restoreAllAtStart && snapshotStore == null) {
+        throw new IllegalStateException("restoreAllAtStart needs a snapshotStore to restore from");
       }
       if (lsRefsMaxStaleness != null && lsRefsMaxStaleness.compareTo(lsRefsCacheTtl) < 0) {
         throw new IllegalStateException(

@@ -58,31 +58,36 @@ class ServerConfigTest {
   }
 
   @Test
-  void backupsAreOffByDefaultAndValidated() throws Exception {
+  void snapshotsAndTheRestoreAtStartAreOffByDefaultAndValidated() throws Exception {
     ServerConfig.Builder b =
         ServerConfig.builder().cacheRoot(Path.of("c")).allowedUpstreams("https://github.com");
     ServerConfig config = b.build();
-    assertThat(config.backupStore()).isEmpty();
-    assertThat(config.backupInterval()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.snapshotStore()).isEmpty();
+    assertThat(config.restoreAllAtStart()).isFalse();
+    assertThat(config.storePublishDelay()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.scheduler()).isEmpty();
-    assertThatThrownBy(() -> b.backupInterval(Duration.ofMillis(500)))
+    assertThatThrownBy(() -> b.storePublishDelay(Duration.ofMillis(500)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("backupInterval");
-    assertThatThrownBy(() -> b.backupInterval(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> b.backupStore(null)).isInstanceOf(NullPointerException.class);
+        .hasMessageContaining("storePublishDelay");
+    assertThatThrownBy(() -> b.snapshotStore(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> b.scheduler(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> b.restoreAllAtStart(true).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("restoreAllAtStart needs a snapshotStore");
 
-    BackupStore store = BackupStore.filesystem(Path.of("backups"));
+    SnapshotStore store = SnapshotStore.filesystem(Path.of("store"));
     java.util.concurrent.ScheduledExecutorService scheduler =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
-      ServerConfig withBackups =
-          b.backupStore(store).backupInterval(Duration.ofMinutes(10)).scheduler(scheduler).build();
-      assertThat(withBackups.backupStore()).containsSame(store);
-      assertThat(withBackups.backupInterval()).isEqualTo(Duration.ofMinutes(10));
-      assertThat(withBackups.scheduler()).containsSame(scheduler);
-      assertThat(withBackups.toBuilder().build().backupStore()).containsSame(store);
+      ServerConfig withStore = b.snapshotStore(store).storePublishDelay(Duration.ofMinutes(10))
+          .scheduler(scheduler).build();
+      assertThat(withStore.snapshotStore()).containsSame(store);
+      assertThat(withStore.restoreAllAtStart()).isTrue();
+      assertThat(withStore.storePublishDelay()).isEqualTo(Duration.ofMinutes(10));
+      assertThat(withStore.scheduler()).containsSame(scheduler);
+      assertThat(withStore.toBuilder().build().restoreAllAtStart()).isTrue();
+      assertThat(withStore.toBuilder().restoreAllAtStart(false).build().snapshotStore())
+          .containsSame(store);
     } finally {
       scheduler.shutdownNow();
     }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts the work of a proxy that may write under its cache root (requests, background tasks,
- * scheduled backups), so that closing the proxy can stop new work, wait for what runs, and act
+ * scheduled snapshot publishing), so that closing the proxy can stop new work, wait for what runs, and act
  * once nothing runs any more. Thread-safe.
  *
  * <p>Once {@linkplain #close() closed} it admits nothing new: {@link #enter()} answers false and

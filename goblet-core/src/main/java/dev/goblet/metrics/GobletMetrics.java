@@ -9,7 +9,6 @@ import com.codahale.metrics.Timer;
 import dev.goblet.Health;
 import dev.goblet.Status;
 import dev.goblet.auth.UpstreamRequestAuthorizer;
-import dev.goblet.backup.Backups;
 import dev.goblet.protocol.FetchHandler;
 import dev.goblet.protocol.LsRefsHandler;
 import dev.goblet.protocol.SmartHttpHandler;
@@ -45,11 +44,6 @@ import java.util.function.LongSupplier;
  *   <li>{@code upstream.available} (gauge, 1 or 0), {@code upstream.enabled} (gauge, 1 or 0)
  *   <li>{@code inbound.request-bytes}, {@code inbound.response-bytes} (meters): body bytes of Git
  *       requests and responses
- *   <li>{@code backup.run} (timer): backup runs; {@code backup.bundles-written} (counter); {@code
- *       backup.bytes-written} (meter: bundle bytes); {@code backup.failures} (counter)
- *   <li>{@code restore.repositories} (counter: mirrors recovered from a bundle), {@code
- *       restore.ls-refs-entries} (counter), {@code restore.failures} (counter: unusable bundles or
- *       entries)
  *   <li>{@code client-auth.checks} (counter: per-user access checks sent upstream), {@code
  *       client-auth.cache-hits} (counter: decisions answered from memory), {@code
  *       client-auth.grace-allows} (counter: clients let in during an outage on a recent allow),
@@ -57,6 +51,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code mirrors.repacks} (timer): maintenance repacks; {@code mirrors.evictions} (counter)
  *       and {@code mirrors.evicted-bytes} (counter): mirrors evicted to keep the disk budget;
  *       {@code mirrors.bytes} (gauge): the mirrors' size on disk as last measured
+ *   <li>{@code snapshots.*}: the snapshot store's publishing and restoring ({@link
+ *       SnapshotMetrics})
  * </ul>
  *
  * <p>Thread-safe. Never removes or shuts down anything it did not register.
@@ -66,7 +62,6 @@ public final class GobletMetrics
         FetchHandler.Listener,
         MirrorContext.FetchListener,
         SmartHttpHandler.Listener,
-        Backups.Listener,
         UpstreamRequestAuthorizer.Listener,
         MirrorLifecycle.Listener {
   /** Cache state of a command that touched no cache. */
@@ -86,13 +81,6 @@ public final class GobletMetrics
   private final Counter fetchesCoalesced;
   private final Meter requestBytes;
   private final Meter responseBytes;
-  private final Timer backupRuns;
-  private final Counter bundlesWritten;
-  private final Meter backupBytes;
-  private final Counter backupFailures;
-  private final Counter restoredRepositories;
-  private final Counter restoredLsRefs;
-  private final Counter restoreFailures;
   private final Counter authChecks;
   private final Counter authCacheHits;
   private final Counter authGraceAllows;
@@ -126,13 +114,6 @@ public final class GobletMetrics
     this.fetchesCoalesced = registry.counter(name("upstream-fetches.coalesced"));
     this.requestBytes = registry.meter(name("inbound.request-bytes"));
     this.responseBytes = registry.meter(name("inbound.response-bytes"));
-    this.backupRuns = registry.timer(name("backup.run"));
-    this.bundlesWritten = registry.counter(name("backup.bundles-written"));
-    this.backupBytes = registry.meter(name("backup.bytes-written"));
-    this.backupFailures = registry.counter(name("backup.failures"));
-    this.restoredRepositories = registry.counter(name("restore.repositories"));
-    this.restoredLsRefs = registry.counter(name("restore.ls-refs-entries"));
-    this.restoreFailures = registry.counter(name("restore.failures"));
     this.authChecks = registry.counter(name("client-auth.checks"));
     this.authCacheHits = registry.counter(name("client-auth.cache-hits"));
     this.authGraceAllows = registry.counter(name("client-auth.grace-allows"));
@@ -249,37 +230,6 @@ public final class GobletMetrics
   public Health.CacheStats cacheStats() {
     return new Health.CacheStats(
         cacheHits.getCount(), cacheMisses.getCount(), staleServes.getCount());
-  }
-
-  @Override
-  public void bundleWritten(long bytes) {
-    bundlesWritten.inc();
-    backupBytes.mark(bytes);
-  }
-
-  @Override
-  public void backupFailed() {
-    backupFailures.inc();
-  }
-
-  @Override
-  public void backupRun(Duration took) {
-    backupRuns.update(took.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  @Override
-  public void restored() {
-    restoredRepositories.inc();
-  }
-
-  @Override
-  public void lsRefsRestored() {
-    restoredLsRefs.inc();
-  }
-
-  @Override
-  public void restoreFailed() {
-    restoreFailures.inc();
   }
 
   @Override

@@ -6,13 +6,11 @@ import dev.goblet.Status;
 import dev.goblet.upstream.UpstreamException;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,13 +30,11 @@ import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
-import org.eclipse.jgit.transport.BundleWriter;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TransportHttp;
@@ -406,40 +402,6 @@ public final class Mirror implements ManagedRepository, AutoCloseable {
     }
     String line = message.replaceAll("[\\r\\n]+", " ").strip();
     return line.length() > 200 ? line.substring(0, 200) + "..." : line;
-  }
-
-  @Override
-  public void writeBundle(OutputStream out) throws IOException {
-    BundleWriter writer = new BundleWriter(repo);
-    int refs = 0;
-    for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
-      if (ref.getObjectId() != null) {
-        writer.include(ref);
-        refs++;
-      }
-    }
-    if (refs == 0) {
-      throw new IOException("mirror " + key + " has no refs to bundle");
-    }
-    writer.writeBundle(NullProgressMonitor.INSTANCE, out);
-  }
-
-  @Override
-  public void recoverFromBundle(Path bundle) throws IOException {
-    if (!Files.isRegularFile(bundle)) {
-      throw new IOException("no bundle at " + bundle);
-    }
-    try (Git git = Git.wrap(repo)) {
-      git.fetch()
-          .setRemote(bundle.toAbsolutePath().toString())
-          .setRefSpecs(MIRROR_REFSPEC)
-          .setCheckFetchedObjects(true)
-          .call();
-    } catch (GitAPIException e) {
-      throw new IOException("cannot recover mirror " + key + " from bundle " + bundle, e);
-    } finally {
-      refsVersion = REFS_VERSIONS.incrementAndGet();
-    }
   }
 
   /**

@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * {@link #PACK_GRACE} by the proxy's clock (then what else it holds is unreachable). Replaced packs
  * are deleted only in an exclusive moment, when the maintenance holds the mirror's only lease:
  * JGit reopens a pack file by name whenever its window cache lets go of it, so deleting a pack an
- * upload-pack or a bundle is still streaming would break that clone (a test showed it). The last
+ * upload-pack is still streaming would break that clone (a test showed it). The last
  * lease's release queues the deletion. Disk then returns to about one copy of the repository.
  *
  * <p>The repack runs on a second {@link FileRepository} opened on the same directory, never on the
@@ -429,9 +429,9 @@ final class MirrorMaintenance implements AutoCloseable {
   }
 
   /**
-   * Deletes the mirror's replaced packs if the caller's lease is the only one: an upload-pack or
-   * bundle still streaming a pack would fail if its file vanished, as JGit reopens pack files by
-   * name. Then the serving repository drops them from its pack list. Otherwise they wait for the
+   * Deletes the mirror's replaced packs if the caller's lease is the only one: an upload-pack
+   * still streaming a pack would fail if its file vanished, as JGit reopens pack files by name, and
+   * a snapshot being published links them. Then the serving repository drops them from its pack list. Otherwise they wait for the
    * next run, which the last lease's release queues.
    */
   void deleteReplaced(Mirror mirror) {

@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>After each upstream fetch a mirror's maintenance is queued on its own executor (see {@link
  * MirrorMaintenance}); then, with a {@linkplain MirrorLifecycle#cacheMaxBytes() budget}, the least
  * recently served mirrors that nobody uses are evicted until the mirrors fit in it. A mirror in use
- * holds a {@link Lease} (requests serving it, its upstream fetch, its maintenance, a backup of
- * it), and a leased mirror is never evicted. Sizes are measured when a mirror is found or made and
+ * holds a {@link Lease} (requests serving it, its upstream fetch, its maintenance, a snapshot of
+ * it being published), and a leased mirror is never evicted. Sizes are measured when a mirror is found or made and
  * after each of its maintenance runs, never all at once.
  */
 public final class MirrorManager implements AutoCloseable {
@@ -319,7 +319,8 @@ public final class MirrorManager implements AutoCloseable {
   }
 
   /**
-   * Leases a mirror for background work (a backup, maintenance), which does not count as a use.
+   * Leases a mirror for background work (maintenance, publishing a snapshot), which does not count
+   * as a use.
    *
    * @param mirror a mirror
    * @return a lease on it; empty when it was evicted (then it must not be used)

@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.lib.Repository;
 
@@ -124,6 +125,8 @@ record SnapshotManifest(
   static final class Names {
     static final String ROOT = "snapshots/";
     private static final Pattern MANIFEST = Pattern.compile("([0-9]{12})\\.json");
+    private static final Pattern MANIFEST_NAME =
+        Pattern.compile(Pattern.quote(ROOT) + "(.+)/manifests/[0-9]{12}\\.json");
 
     private Names() {}
 
@@ -149,6 +152,15 @@ record SnapshotManifest(
 
     static String lsRefs(String key) {
       return repository(key) + "ls-refs.json";
+    }
+
+    /**
+     * @param name an object's full name
+     * @return the repository key of a manifest's name; empty for another name
+     */
+    static Optional<String> keyOfManifest(String name) {
+      var matcher = MANIFEST_NAME.matcher(name);
+      return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
     /** @return the generation a manifest's name carries, or -1 for another name */

@@ -3,6 +3,8 @@ package dev.goblet.snapshot;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.goblet.ErrorReporter;
+import dev.goblet.PublishReport;
+import dev.goblet.RestoreReport;
 import dev.goblet.SnapshotStore;
 import dev.goblet.cache.LsRefsCache;
 import dev.goblet.repository.Mirror;
@@ -11,6 +13,7 @@ import dev.goblet.repository.MirrorSeeder;
 import dev.goblet.repository.RepositoryPaths;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +51,9 @@ import org.slf4j.LoggerFactory;
  *       then goes on as usual: with the upstream up, the restored mirror fetches only what it
  *       lacks; with it down, ls-refs is answered from the restored entry under offline mode's
  *       rules (only refs whose objects the mirror has).
+ *   <li><b>Restore at start</b> ({@link #restoreAll}, when the host asks for it): every
+ *       repository with a snapshot in the store and no mirror here is restored the same way, one
+ *       at a time; a request for a repository being restored waits for that restore.
  *   <li><b>Publishing</b> ({@link #publishDue}, every few seconds on the scheduler): ls-refs cache
  *       entries that changed are written through within {@link #LS_REFS_WRITE_DELAY}; a mirror
  *       fetched since its last snapshot is published at most once per publish delay.
@@ -77,7 +85,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
   private final ErrorReporter errors;
   private final SnapshotPublisher publisher;
   private final SnapshotRestorer restorer;
-  private final ConcurrentHashMap<String, CompletableFuture<Void>> restoring =
+  private final ConcurrentHashMap<String, CompletableFuture<Restore>> restoring =
       new ConcurrentHashMap<>();
   private final Cache<String, Boolean> knownAbsent;
   private final Map<String, Status> statuses = new ConcurrentHashMap<>();
@@ -130,11 +138,12 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
    * Runs {@link #publishDue} every {@link #LS_REFS_WRITE_DELAY} (or publish delay, if shorter).
    *
    * @param scheduler runs it; never shut down here
+   * @param track wraps each run, so that the proxy's close waits for it
    */
-  public void start(ScheduledExecutorService scheduler) {
+  public void start(ScheduledExecutorService scheduler, UnaryOperator<Runnable> track) {
     long millis = Math.min(LS_REFS_WRITE_DELAY.toMillis(), publishDelay.toMillis());
     try {
-      task = scheduler.scheduleWithFixedDelay(this::scheduledTick, millis, millis,
+      task = scheduler.scheduleWithFixedDelay(track.apply(this::scheduledTick), millis, millis,
           TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.error("no snapshot publishing: the scheduler refused the task", e);
@@ -154,55 +163,156 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
   @Override
   public void seed(URI upstream) {
     String key = RepositoryPaths.key(upstream);
-    if (closed
-        || Files.isRegularFile(RepositoryPaths.directory(cacheRoot, upstream).resolve("HEAD"))
-        || knownAbsent.getIfPresent(key) != null) {
+    if (closed || hasMirror(upstream) || knownAbsent.getIfPresent(key) != null) {
       return;
     }
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> running = restoring.putIfAbsent(key, mine);
+    restoreOnce(upstream, key);
+  }
+
+  private boolean hasMirror(URI upstream) {
+    return Files.isRegularFile(RepositoryPaths.directory(cacheRoot, upstream).resolve("HEAD"));
+  }
+
+  /** What one restore of a repository did. */
+  private enum Outcome {
+    RESTORED,
+    /** A mirror was there already (or appeared meanwhile): nothing restored. */
+    PRESENT,
+    /** The store had no usable snapshot, or could not be read. */
+    FAILED
+  }
+
+  private record Restore(Outcome outcome, boolean lsRefsRestored) {
+    static final Restore FAILED = new Restore(Outcome.FAILED, false);
+  }
+
+  /**
+   * Restores a repository, unless another thread is restoring it already: then waits for that
+   * restore (up to the restore wait) and returns what it did.
+   */
+  private Restore restoreOnce(URI upstream, String key) {
+    CompletableFuture<Restore> mine = new CompletableFuture<>();
+    CompletableFuture<Restore> running = restoring.putIfAbsent(key, mine);
     if (running != null) {
+      log.info("waiting for the running restore of {} from the snapshot store", key);
       try {
-        running.get(restoreWait.toMillis(), TimeUnit.MILLISECONDS);
+        return running.get(restoreWait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException e) {
         log.warn("not waiting longer for the restore of {}: {}", key, e.toString());
       }
-      return;
+      return Restore.FAILED;
     }
+    Restore result = Restore.FAILED;
     try {
-      restoreNow(upstream, key);
+      result = restoreNow(upstream, key);
+      return result;
     } finally {
       restoring.remove(key, mine);
-      mine.complete(null);
+      mine.complete(result);
     }
   }
 
-  private void restoreNow(URI upstream, String key) {
+  private Restore restoreNow(URI upstream, String key) {
+    if (hasMirror(upstream)) {
+      return new Restore(Outcome.PRESENT, false); // restored by the restore just ended
+    }
     long start = System.nanoTime();
+    boolean lsRefsRestored = false;
     try {
-      SnapshotPublisher.readLsRefs(store, SnapshotManifest.Names.lsRefs(key), key)
-          .ifPresent(
-              entry -> {
-                if (cache.restore(entry)) {
-                  lsRefsWritten.merge(key, entry.newestTime(), SnapshotService::later);
-                }
-              });
+      Optional<LsRefsCache.Entry> entry =
+          SnapshotPublisher.readLsRefs(store, SnapshotManifest.Names.lsRefs(key), key);
+      if (entry.isPresent() && cache.restore(entry.get())) {
+        lsRefsWritten.merge(key, entry.get().newestTime(), SnapshotService::later);
+        lsRefsRestored = true;
+      }
       Optional<SnapshotRestorer.Restored> restored = restorer.restore(upstream, key);
       if (restored.isEmpty()) {
-        if (!Files.isRegularFile(RepositoryPaths.directory(cacheRoot, upstream).resolve("HEAD"))) {
-          knownAbsent.put(key, Boolean.TRUE);
+        if (hasMirror(upstream)) {
+          return new Restore(Outcome.PRESENT, lsRefsRestored);
         }
-        return;
+        knownAbsent.put(key, Boolean.TRUE);
+        return new Restore(Outcome.FAILED, lsRefsRestored);
       }
+      mirrors.open(upstream); // registered and measured, as a mirror found on disk at start is
       Instant update = Instant.ofEpochMilli(restored.get().mirrorUpdate());
       statuses.put(key, new Status(key, restored.get().generation(), update, Optional.empty()));
       listener.restored(key, restored.get().bytes(), Duration.ofNanos(System.nanoTime() - start));
+      return new Restore(Outcome.RESTORED, lsRefsRestored);
     } catch (IOException | RuntimeException e) {
       log.warn("cannot restore {} from the snapshot store: {}", key, e.toString());
       errors.report(null, e);
       listener.restoreFailed(key);
+      return new Restore(Outcome.FAILED, lsRefsRestored);
+    }
+  }
+
+  /**
+   * Restores every repository that has a snapshot in the store and no mirror in the cache root,
+   * with its ls-refs entry, one at a time on the calling thread, as {@link #seed} does for one.
+   * A repository whose snapshots are all unusable is logged and reported as failed; the run goes
+   * on. A request for a repository being restored waits for that restore, and this run waits for
+   * a request's restore of one it reaches. Stops before the next repository once closed.
+   *
+   * @return what it did
+   */
+  public RestoreReport restoreAll() {
+    long start = System.nanoTime();
+    TreeSet<String> keys = new TreeSet<>();
+    try {
+      for (String name : store.listRecursively(SnapshotManifest.Names.ROOT)) {
+        SnapshotManifest.Names.keyOfManifest(name).ifPresent(keys::add);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot list the snapshot store {}; nothing restored at start: {}", store,
+          e.toString());
+      errors.report(null, e);
+      return RestoreReport.NONE;
+    }
+    log.info("restoring the {} repositories of the snapshot store {} that this replica lacks",
+        keys.size(), store);
+    List<String> restored = new ArrayList<>();
+    List<String> present = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    int lsRefsEntries = 0;
+    for (String key : keys) {
+      if (closed) {
+        break;
+      }
+      Restore result = restoreStored(key);
+      switch (result.outcome()) {
+        case RESTORED -> restored.add(key);
+        case PRESENT -> present.add(key);
+        case FAILED -> failed.add(key);
+      }
+      lsRefsEntries += result.lsRefsRestored() ? 1 : 0;
+    }
+    log.info("restore at start from {}: {} repositories restored, {} already present, {} failed,"
+            + " {} ls-refs entries, in {} ms", store, restored.size(), present.size(),
+        failed.size(), lsRefsEntries, Duration.ofNanos(System.nanoTime() - start).toMillis());
+    return new RestoreReport(restored, present, failed, lsRefsEntries);
+  }
+
+  /** Restores one repository the store lists, its upstream URL read from its newest manifest. */
+  private Restore restoreStored(String key) {
+    try {
+      Optional<SnapshotManifest> newest = SnapshotReader.newestReadable(store, key);
+      if (newest.isEmpty()) {
+        log.warn("skipping {} at start: none of its snapshot manifests can be read", key);
+        listener.restoreFailed(key);
+        return Restore.FAILED;
+      }
+      URI upstream = new URI(newest.get().upstream());
+      if (!RepositoryPaths.key(upstream).equals(key)) {
+        throw new IOException("its manifest names the upstream of another repository");
+      }
+      return restoreOnce(upstream, key);
+    } catch (IOException | URISyntaxException | RuntimeException e) {
+      log.warn("skipping {} at start: {}", key, e.toString());
+      errors.report(null, e);
+      listener.restoreFailed(key);
+      return Restore.FAILED;
     }
   }
 
@@ -211,9 +321,9 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
    * snapshot and whose last attempt is at least the publish delay ago. Failures are logged,
    * reported and counted; the run goes on.
    *
-   * @return the repositories whose snapshot this run committed
+   * @return what this run did (mirrors skipped for the delay are in no list)
    */
-  public List<String> publishDue() {
+  public PublishReport publishDue() {
     return publish(false);
   }
 
@@ -221,40 +331,48 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
    * Publishes every mirror that changed since its last snapshot now, whatever the delay, and
    * writes changed ls-refs entries.
    *
-   * @return the repositories whose snapshot this run committed
+   * @return what this run did
    */
-  public List<String> publishNow() {
+  public PublishReport publishNow() {
     return publish(true);
   }
 
-  private List<String> publish(boolean now) {
+  private PublishReport publish(boolean now) {
     publishing.lock();
     try {
-      writeLsRefs();
-      List<String> committed = new ArrayList<>();
+      int lsRefsEntries = writeLsRefs();
+      List<String> published = new ArrayList<>();
+      List<String> upToDate = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
       for (Mirror mirror : candidates(now)) {
         if (closed) {
           break;
         }
-        if (publishMirror(mirror, now)) {
-          committed.add(mirror.key());
+        switch (publishMirror(mirror, now)) {
+          case PUBLISHED -> published.add(mirror.key());
+          case UP_TO_DATE -> upToDate.add(mirror.key());
+          case FAILED -> failed.add(mirror.key());
+          case SKIPPED -> {}
         }
       }
-      return committed;
+      return new PublishReport(published, upToDate, failed, lsRefsEntries);
     } finally {
       publishing.unlock();
     }
   }
 
-  private void writeLsRefs() {
+  /** @return how many entries were written */
+  private int writeLsRefs() {
+    int written = 0;
     for (LsRefsCache.Entry entry : cache.entries()) {
-      Instant written = lsRefsWritten.get(entry.repoKey());
-      if (written != null && !written.isBefore(entry.newestTime())) {
+      Instant stored = lsRefsWritten.get(entry.repoKey());
+      if (stored != null && !stored.isBefore(entry.newestTime())) {
         continue;
       }
       try {
         if (publisher.writeLsRefs(entry)) {
           listener.lsRefsWritten(entry.repoKey());
+          written++;
         }
         lsRefsWritten.merge(entry.repoKey(), entry.newestTime(), SnapshotService::later);
       } catch (IOException | RuntimeException e) {
@@ -263,6 +381,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
         errors.report(null, e);
       }
     }
+    return written;
   }
 
   /** The mirrors of the cached repositories; every mirror on disk once per publish delay. */
@@ -283,17 +402,29 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     return result;
   }
 
-  private boolean publishMirror(Mirror mirror, boolean now) {
+  /** What publishing one mirror did. */
+  private enum Published {
+    PUBLISHED,
+    UP_TO_DATE,
+    FAILED,
+    /** Never fetched, no refs, or debounced. */
+    SKIPPED
+  }
+
+  private Published publishMirror(Mirror mirror, boolean now) {
     String key = mirror.key();
     Optional<Instant> update = mirror.lastUpdate();
     Status status = statuses.get(key);
-    if (update.isEmpty() || (status != null && !status.mirrorUpdate().isBefore(update.get()))) {
-      return false;
+    if (update.isEmpty()) {
+      return Published.SKIPPED;
+    }
+    if (status != null && !status.mirrorUpdate().isBefore(update.get())) {
+      return Published.UP_TO_DATE;
     }
     Instant attempt = lastAttempt.get(key);
     Instant time = clock.instant();
     if (!now && attempt != null && time.isBefore(attempt.plus(publishDelay))) {
-      return false; // debounced
+      return Published.SKIPPED; // debounced
     }
     if (!now && mirrors.maintenanceBusy(mirror)
         && time.isBefore(waitingForMaintenance.computeIfAbsent(key, k -> time).plus(publishDelay))) {
@@ -305,7 +436,11 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     waitingForMaintenance.remove(key);
     lastAttempt.put(key, time);
     long start = System.nanoTime();
-    try {
+    Optional<MirrorManager.Lease> lease = mirrors.tryLease(mirror);
+    if (lease.isEmpty()) {
+      return Published.SKIPPED; // evicted since it was listed
+    }
+    try (MirrorManager.Lease held = lease.get()) { // no replaced pack is deleted meanwhile
       SnapshotPublisher.Result result = publisher.publish(mirror);
       Optional<Instant> published =
           result.outcome() == SnapshotPublisher.Outcome.COMMITTED
@@ -314,16 +449,20 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
       if (result.outcome() != SnapshotPublisher.Outcome.NOTHING) {
         statuses.put(key, new Status(key, result.generation(), update.get(), published));
       }
-      if (result.outcome() == SnapshotPublisher.Outcome.COMMITTED) {
-        listener.published(key, result.bytesUploaded(), Duration.ofNanos(System.nanoTime() - start));
-        return true;
-      }
-      return false;
+      return switch (result.outcome()) {
+        case COMMITTED -> {
+          listener.published(key, result.bytesUploaded(),
+              Duration.ofNanos(System.nanoTime() - start));
+          yield Published.PUBLISHED;
+        }
+        case ALREADY_STORED -> Published.UP_TO_DATE;
+        case NOTHING -> Published.SKIPPED;
+      };
     } catch (IOException | RuntimeException e) {
       log.warn("cannot publish a snapshot of {}: {}", key, e.toString());
       errors.report(null, e);
       listener.publishFailed(key);
-      return false;
+      return Published.FAILED;
     }
   }
 
@@ -350,7 +489,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     }
     publishing.lock();
     publishing.unlock();
-    for (CompletableFuture<Void> restore : restoring.values()) {
+    for (CompletableFuture<Restore> restore : restoring.values()) {
       try {
         restore.get(restoreWait.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {

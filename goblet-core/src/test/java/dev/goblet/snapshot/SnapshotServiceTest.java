@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.goblet.concurrent.ProxyExecutors;
 import dev.goblet.ErrorReporter;
 import dev.goblet.OperationLogger;
+import dev.goblet.PublishReport;
+import dev.goblet.RestoreReport;
 import dev.goblet.SnapshotStore;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.cache.LsRefsArgs;
@@ -20,7 +22,9 @@ import dev.goblet.testing.GitUpstreamServer;
 import dev.goblet.testing.UpstreamRepo;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamGate;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +40,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Publishing: the debounce per repository, ls-refs write-through, garbage collection. */
+/**
+ * Publishing (the debounce per repository, ls-refs write-through, garbage collection) and the
+ * restore of every stored repository at start.
+ */
 class SnapshotServiceTest {
   private static final Duration DELAY = Duration.ofMinutes(5);
 
@@ -63,15 +70,25 @@ class SnapshotServiceTest {
     repo = UpstreamRepo.create(git, tmp.resolve("upstream"), "owner/repo");
     repo.commit("main", "a.txt", "a\n", "first");
     executor = new ProxyExecutors(2, 4, 64);
+    mirrors = newMirrors(tmp.resolve("cache"));
+    cache = new LsRefsCache(tmp.resolve("ls-refs"), clock, 100);
+    store = SnapshotStore.filesystem(tmp.resolve("store"));
+    service = newService(mirrors, cache, tmp.resolve("cache"));
+    url = upstream.repoUrl("owner/repo");
+    key = mirrors.open(url).key();
+  }
+
+  private MirrorManager newMirrors(Path cacheRoot) throws IOException {
     UpstreamGate gate = new UpstreamGate(true, clock, Duration.ofSeconds(30));
-    mirrors = new MirrorManager(tmp.resolve("cache"), new MirrorContext(executor.upstreamFetches(), clock,
+    return new MirrorManager(cacheRoot, new MirrorContext(executor.upstreamFetches(), clock,
         new UpstreamClient(UpstreamCredentials.NONE, Duration.ofSeconds(5), Duration.ofSeconds(30)),
         gate, OperationLogger.NONE, Duration.ofSeconds(60), Duration.ofSeconds(60), executor.ticks(),
         MirrorContext.FetchListener.NONE, () -> false),
         new MirrorLifecycle(0, this::operation, MirrorLifecycle.Listener.NONE));
-    cache = new LsRefsCache(tmp.resolve("ls-refs"), clock, 100);
-    store = SnapshotStore.filesystem(tmp.resolve("store"));
-    service = new SnapshotService(store, mirrors, cache, tmp.resolve("cache"), clock, DELAY,
+  }
+
+  private SnapshotService newService(MirrorManager mirrors, LsRefsCache cache, Path cacheRoot) {
+    return new SnapshotService(store, mirrors, cache, cacheRoot, clock, DELAY,
         Duration.ofSeconds(60), new SnapshotListener() {
           @Override
           public void published(String k, long bytes, Duration took) {
@@ -82,9 +99,17 @@ class SnapshotServiceTest {
           public void lsRefsWritten(String k) {
             events.add("ls-refs " + k);
           }
+
+          @Override
+          public void restored(String k, long bytes, Duration took) {
+            events.add("restored " + k);
+          }
+
+          @Override
+          public void restoreFailed(String k) {
+            events.add("restore-failed " + k);
+          }
         }, ErrorReporter.NONE);
-    url = upstream.repoUrl("owner/repo");
-    key = mirrors.open(url).key();
   }
 
   @AfterEach
@@ -161,17 +186,20 @@ class SnapshotServiceTest {
   @Test
   void aRepositoryIsPublishedAtMostOncePerDelay() throws Exception {
     fetch();
-    assertThat(service.publishDue()).containsExactly(key);
-    assertThat(service.publishDue()).isEmpty(); // nothing new
+    assertThat(service.publishDue().published()).containsExactly(key);
+    assertThat(service.publishDue().published()).isEmpty(); // nothing new
+    PublishReport now = service.publishNow();
+    assertThat(now.published()).isEmpty();
+    assertThat(now.upToDate()).containsExactly(key);
 
     repo.commit("main", "b.txt", "b\n", "second");
     clock.advance(Duration.ofMinutes(1));
     fetch();
-    assertThat(service.publishDue()).as("changed, but within the delay").isEmpty();
+    assertThat(service.publishDue().published()).as("changed, but within the delay").isEmpty();
     assertThat(newestGeneration()).isEqualTo(1);
 
     clock.advance(Duration.ofMinutes(4));
-    assertThat(service.publishDue()).containsExactly(key);
+    assertThat(service.publishDue().published()).containsExactly(key);
     SnapshotManifest newest = SnapshotReader.newestReadable(store, key).orElseThrow();
     assertThat(newest.generation()).isEqualTo(2);
     assertThat(newest.files().get(0).path()).isEqualTo("packed-refs");
@@ -186,8 +214,8 @@ class SnapshotServiceTest {
   void changedLsRefsEntriesAreWrittenThroughOnce() throws Exception {
     cache.put(key, url, LsRefsArgs.parse(List.of()),
         List.of(repo.resolve("main") + " refs/heads/main"));
-    service.publishDue();
-    service.publishDue();
+    assertThat(service.publishDue().lsRefsEntries()).isEqualTo(1);
+    assertThat(service.publishDue().lsRefsEntries()).isZero();
     assertThat(events).containsExactly("ls-refs " + key);
     assertThat(SnapshotPublisher.readLsRefs(store, Names.lsRefs(key), key)).get()
         .extracting(LsRefsCache.Entry::repoKey).isEqualTo(key);
@@ -207,7 +235,7 @@ class SnapshotServiceTest {
       fetch();
       Mirror mirror = mirrors.open(url);
       assertThat(mirror.lastUpdate()).hasValue(clock.instant());
-      assertThat(service.publishNow()).containsExactly(key);
+      assertThat(service.publishNow().published()).containsExactly(key);
     }
     List<String> manifests = SnapshotReader.manifestsNewestFirst(store, key);
     assertThat(manifests).hasSize(SnapshotPublisher.KEPT_GENERATIONS);
@@ -218,5 +246,46 @@ class SnapshotServiceTest {
           .forEach(f -> listed.add(Names.object(key, f.sha256())));
     }
     assertThat(new HashSet<>(store.list(Names.objects(key)))).isEqualTo(listed);
+  }
+
+  @Test
+  void restoreAllRestoresFromTheNewestUsableGenerationAndSkipsWhatIsPresent() throws Exception {
+    fetch();
+    String first = repo.resolve("main");
+    assertThat(service.publishNow().published()).containsExactly(key);
+    repo.commit("main", "b.txt", "b\n", "second");
+    clock.advance(Duration.ofMinutes(1));
+    fetch();
+    assertThat(service.publishNow().published()).containsExactly(key);
+    SnapshotManifest newest = SnapshotReader.newestReadable(store, key).orElseThrow();
+    assertThat(newest.generation()).isEqualTo(2);
+    assertThat(newest.files().get(0).path()).isEqualTo("packed-refs"); // only generation 2's
+    Files.writeString(
+        tmp.resolve("store").resolve(Names.object(key, newest.files().get(0).sha256())), "torn");
+    store.write("snapshots/127.0.0.1_1/broken/repo/manifests/000000000001.json",
+        out -> out.write("{not a manifest".getBytes(StandardCharsets.UTF_8)));
+    events.clear();
+
+    Path root = tmp.resolve("cache-b");
+    MirrorManager fresh = newMirrors(root);
+    try (SnapshotService restoring =
+        newService(fresh, new LsRefsCache(tmp.resolve("ls-refs-b"), clock, 100), root)) {
+      RestoreReport report = restoring.restoreAll();
+
+      assertThat(report.restored()).containsExactly(key);
+      assertThat(report.failed()).containsExactly("127.0.0.1_1/broken/repo");
+      assertThat(events).containsExactly("restore-failed 127.0.0.1_1/broken/repo", // sorted first
+          "restore-failed " + key, "restored " + key);
+      Mirror restored = fresh.open(url);
+      assertThat(restored.repository().exactRef("refs/heads/main").getObjectId().name())
+          .isEqualTo(first);
+      assertThat(restoring.statuses().get(key).generation()).isEqualTo(1);
+
+      RestoreReport again = restoring.restoreAll();
+      assertThat(again.alreadyPresent()).containsExactly(key);
+      assertThat(again.restored()).isEmpty();
+    } finally {
+      fresh.close();
+    }
   }
 }

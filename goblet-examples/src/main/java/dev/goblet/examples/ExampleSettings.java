@@ -60,8 +60,9 @@ import java.util.function.Function;
  * they show in no {@code ps} output or log. The old {@code goblet.upstreamToken} (one token for
  * every upstream) is refused.
  *
- * <p>The fleet's settings ({@code goblet.store}, {@code goblet.s3.*}, {@code
- * goblet.storePublishDelay}) are those of {@link ExampleStoreSettings}.
+ * <p>The fleet's settings ({@code goblet.store}, {@code goblet.s3.*}) are those of {@link
+ * ExampleStoreSettings}; {@code goblet.storePublishDelay} and {@code goblet.restoreAllAtStart} are
+ * read with the others.
  *
  * <p>The names after the prefix are those of {@link InitParameters}, which does the parsing. The
  * listen address ({@code goblet.port}, {@code goblet.host}) belongs to the container, not to the

@@ -3,10 +3,9 @@ package dev.goblet.examples;
 import dev.goblet.ServerConfig;
 import dev.goblet.SnapshotStore;
 import dev.goblet.s3.S3SnapshotStore;
+import dev.goblet.servlet.InitParameters;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
@@ -25,9 +24,13 @@ import java.util.function.UnaryOperator;
  *   <tr><td>{@code goblet.s3.region}</td><td>{@code us-east-1}</td><td>the bucket's region</td></tr>
  *   <tr><td>{@code goblet.s3.pathStyle}</td><td>{@code false}</td>
  *       <td>{@code true} for path-style addressing (most self-hosted stores)</td></tr>
- *   <tr><td>{@code goblet.storePublishDelay}</td><td>{@code PT5M}</td>
- *       <td>the least time between two snapshots of one repository (ISO-8601)</td></tr>
  * </table>
+ *
+ * {@code goblet.storePublishDelay} (ISO-8601, default {@code PT5M}) and {@code
+ * goblet.restoreAllAtStart} ({@code true}: restore every stored repository before reporting ready)
+ * are read with the other settings, by {@link InitParameters}. {@code goblet.storeDirectory} (and
+ * the deprecated {@code goblet.backupDirectory}) name a directory store too, but not together with
+ * {@code goblet.store}.
  *
  * S3 credentials come from the AWS SDK's default chain: the {@code AWS_ACCESS_KEY_ID} and {@code
  * AWS_SECRET_ACCESS_KEY} environment variables (or {@code ~/.aws}, or the instance's role). Stateless
@@ -38,23 +41,21 @@ final class ExampleStoreSettings {
   static final String S3_ENDPOINT = "s3.endpoint";
   static final String S3_REGION = "s3.region";
   static final String S3_PATH_STYLE = "s3.pathStyle";
-  static final String STORE_PUBLISH_DELAY = "storePublishDelay";
 
   /** The names, after {@link ExampleSettings#PREFIX}, in the order {@code describe} lists them. */
-  static final List<String> NAMES =
-      List.of(STORE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, STORE_PUBLISH_DELAY);
+  static final List<String> NAMES = List.of(STORE, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE);
 
   private ExampleStoreSettings() {}
 
   /**
    * @param settings where the values come from
-   * @return adds the store and its publish delay to a builder (nothing when no store is set)
+   * @return adds the store to a builder (nothing when no store is set)
    * @throws IllegalArgumentException naming the setting that is wrong
    */
   static UnaryOperator<ServerConfig.Builder> apply(UnaryOperator<String> settings) {
     String location = settings.apply(STORE);
     if (location == null) {
-      for (String name : List.of(S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, STORE_PUBLISH_DELAY)) {
+      for (String name : List.of(S3_ENDPOINT, S3_REGION, S3_PATH_STYLE)) {
         if (settings.apply(name) != null) {
           throw new IllegalArgumentException(
               ExampleSettings.PREFIX + name + " is set but " + ExampleSettings.PREFIX + STORE
@@ -63,20 +64,20 @@ final class ExampleStoreSettings {
       }
       return builder -> builder;
     }
+    for (String name : List.of(InitParameters.STORE_DIRECTORY, InitParameters.BACKUP_DIRECTORY)) {
+      if (settings.apply(name) != null) {
+        throw new IllegalArgumentException(ExampleSettings.PREFIX + name + " and "
+            + ExampleSettings.PREFIX + STORE + " are both set; set only " + ExampleSettings.PREFIX
+            + STORE);
+      }
+    }
     SnapshotStore store;
     try {
       store = store(location, settings);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(ExampleSettings.PREFIX + STORE + ": " + e.getMessage(), e);
     }
-    Duration delay = duration(settings.apply(STORE_PUBLISH_DELAY));
-    return builder -> {
-      builder.snapshotStore(store);
-      if (delay != null) {
-        builder.storePublishDelay(delay);
-      }
-      return builder;
-    };
+    return builder -> builder.snapshotStore(store);
   }
 
   private static SnapshotStore store(String location, UnaryOperator<String> settings) {
@@ -114,19 +115,5 @@ final class ExampleStoreSettings {
       default -> throw new IllegalArgumentException(
           ExampleSettings.PREFIX + S3_PATH_STYLE + " is true or false: " + value);
     };
-  }
-
-  private static Duration duration(String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return Duration.parse(value);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          ExampleSettings.PREFIX + STORE_PUBLISH_DELAY + " is an ISO-8601 duration such as PT5M: "
-              + value,
-          e);
-    }
   }
 }

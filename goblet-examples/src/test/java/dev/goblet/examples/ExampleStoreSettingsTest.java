@@ -61,7 +61,7 @@ class ExampleStoreSettingsTest {
     values.put("goblet.s3.pathStyle", "false");
     values.put("goblet.storePublishDelay", "5 minutes");
     assertThatThrownBy(settings::toConfigBuilder)
-        .hasMessageContaining("goblet.storePublishDelay is an ISO-8601 duration");
+        .hasMessageContaining("'storePublishDelay' must be an ISO-8601 duration");
 
     values.put("goblet.storePublishDelay", "PT0.5S");
     assertThatThrownBy(settings::toConfigBuilder)
@@ -75,5 +75,31 @@ class ExampleStoreSettingsTest {
     values.put("goblet.s3.endpoint", "http://127.0.0.1:9000");
     assertThatThrownBy(settings::toConfigBuilder)
         .hasMessageContaining("goblet.s3.endpoint is set but goblet.store is not");
+
+    values.clear();
+    values.put("goblet.store", "/srv/shared/goblet-store");
+    values.put("goblet.backupDirectory", "/srv/backups");
+    assertThatThrownBy(settings::toConfigBuilder).hasMessageContaining(
+        "goblet.backupDirectory and goblet.store are both set; set only goblet.store");
+
+    values.clear();
+    values.put("goblet.restoreAllAtStart", "true");
+    assertThatThrownBy(() -> settings.toConfigBuilder().build())
+        .hasMessageContaining("restoreAllAtStart needs a snapshotStore");
+  }
+
+  @Test
+  void theRestoreAtStartAndTheFormerBackupDirectoryAreRead() {
+    values.put("goblet.store", "/srv/shared/goblet-store");
+    values.put("goblet.restoreAllAtStart", "true");
+    ServerConfig config = settings.toConfigBuilder().build();
+    assertThat(config.restoreAllAtStart()).isTrue();
+    assertThat(settings.describe()).contains("goblet.restoreAllAtStart=true");
+
+    values.clear();
+    values.put("goblet.backupDirectory", "/srv/backups"); // deprecated: a directory store
+    ServerConfig former = settings.toConfigBuilder().build();
+    assertThat(former.snapshotStore()).get().asString().contains("/srv/backups");
+    assertThat(former.restoreAllAtStart()).isTrue();
   }
 }

@@ -85,6 +85,16 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
   @Override
   public List<String> list(String prefix) throws IOException {
+    return listing(prefix, "/");
+  }
+
+  @Override
+  public List<String> listRecursively(String prefix) throws IOException {
+    return listing(prefix, null);
+  }
+
+  /** @param delimiter {@code /} for one level, null for every level */
+  private List<String> listing(String prefix, String delimiter) throws IOException {
     SnapshotStore.checkPrefix(Objects.requireNonNull(prefix, "prefix"));
     List<String> names = new ArrayList<>();
     String token = null;
@@ -95,7 +105,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                 ListObjectsV2Request.builder()
                     .bucket(bucket)
                     .prefix(root + prefix)
-                    .delimiter("/")
+                    .delimiter(delimiter)
                     .continuationToken(token)
                     .build());
         for (S3Object object : page.contents()) {

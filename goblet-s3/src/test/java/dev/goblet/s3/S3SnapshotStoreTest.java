@@ -48,6 +48,10 @@ class S3SnapshotStoreTest {
 
     assertThat(store.list("a/")).containsExactly("a/one.txt", "a/two.txt");
     assertThat(store.list("")).isEmpty();
+    assertThat(store.listRecursively("a/"))
+        .containsExactly("a/deeper/three.txt", "a/one.txt", "a/two.txt");
+    assertThat(store.listRecursively("")).hasSize(4).contains("b/file");
+    assertThat(store.listRecursively("c/")).isEmpty();
     assertThat(read("a/two.txt")).isEqualTo("22");
     assertThat(read("b/file")).isEqualTo("from a file");
     assertThat(Files.exists(tmp.resolve("s3/fleet/goblet/replicas/a/one.txt"))).isTrue();

@@ -7,11 +7,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import dev.goblet.BackupReport;
 import dev.goblet.GitRequest;
 import dev.goblet.GobletException;
 import dev.goblet.GobletProxy;
 import dev.goblet.ManagedRepository;
+import dev.goblet.PublishReport;
 import dev.goblet.RepositoryStatus;
 import dev.goblet.Status;
 import dev.goblet.cache.LsRefsCache;
@@ -22,7 +22,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -55,10 +54,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code DELETE /ls-refs-cache}: forgets every cached ls-refs entry
  *   <li>{@code GET /upstream}: whether the upstream is switched on and available
  *   <li>{@code PUT /upstream} with {@code {"enabled": true|false}}: switches it on or off
- *   <li>{@code POST /backup}: runs a backup now (when a backup store is configured)
  *   <li>{@code GET /snapshots}: the snapshot state of each repository this replica published or
  *       restored (generation, mirror update, last published time), with a snapshot store
  *   <li>{@code POST /snapshots}: publishes the snapshots of mirrors changed since their last one
+ *       now ({@link GobletProxy#publishSnapshotsNow()}) and answers what it did and the state
+ *   <li>{@code POST /backup}: the same as {@code POST /snapshots} (the route of the former bundle
+ *       backups, kept for hosts that call it)
  * </ul>
  *
  * <p>{@code /-/} separates a key from an action; no key contains it, since no key segment starts
@@ -166,7 +167,7 @@ public class GobletAdminServlet extends HttpServlet {
       }
     } else if (path.equals("/backup")) {
       requireMethod(response, method, "POST");
-      backup(response);
+      snapshots(response, true);
     } else if (path.equals("/snapshots")) {
       requireMethod(response, method, "GET", "POST");
       snapshots(response, method.equals("POST"));
@@ -298,17 +299,6 @@ public class GobletAdminServlet extends HttpServlet {
     sendUpstream(response);
   }
 
-  private void backup(HttpServletResponse response) throws IOException, Refusal {
-    if (proxy.config().backupStore().isEmpty()) {
-      throw new Refusal(409, "no backup store is configured on this proxy");
-    }
-    if (!proxy.isReady()) {
-      throw new Refusal(409, "the restore from backup is still running");
-    }
-    log.info("admin: backup requested");
-    JsonResponses.send(response, 200, toJson(proxy.backupNow()));
-  }
-
   private void snapshots(HttpServletResponse response, boolean publish)
       throws IOException, Refusal {
     if (proxy.config().snapshotStore().isEmpty()) {
@@ -317,9 +307,11 @@ public class GobletAdminServlet extends HttpServlet {
     JsonObject body = new JsonObject();
     if (publish) {
       log.info("admin: snapshot publishing requested");
-      JsonArray published = new JsonArray();
-      proxy.publishSnapshotsNow().forEach(published::add);
-      body.add("published", published);
+      PublishReport report = proxy.publishSnapshotsNow();
+      body.add("published", strings(report.published()));
+      body.add("up_to_date", strings(report.upToDate()));
+      body.add("failed", strings(report.failed()));
+      body.addProperty("ls_refs_entries", report.lsRefsEntries());
     }
     JsonArray repositories = new JsonArray();
     for (SnapshotService.Status status : proxy.snapshotStatuses().values()) {
@@ -393,23 +385,6 @@ public class GobletAdminServlet extends HttpServlet {
     }
     json.add("listings", listings);
     return json;
-  }
-
-  private static JsonObject toJson(BackupReport report) {
-    JsonObject json = new JsonObject();
-    json.add("bundled", urls(report.bundled()));
-    json.add("up_to_date", urls(report.upToDate()));
-    json.add("failed", urls(report.failed()));
-    json.addProperty("ls_refs_entries", report.lsRefsEntries());
-    json.add(
-        "manifest",
-        report.manifest().<JsonElement>map(JsonPrimitive::new).orElse(JsonNull.INSTANCE));
-    json.addProperty("manifests_deleted", report.manifestsDeleted());
-    return json;
-  }
-
-  private static JsonArray urls(Collection<URI> urls) {
-    return strings(urls.stream().map(URI::toString).toList());
   }
 
   private static JsonArray strings(Collection<String> values) {

@@ -1,7 +1,7 @@
 package dev.goblet.servlet;
 
-import dev.goblet.BackupStore;
 import dev.goblet.ServerConfig;
+import dev.goblet.SnapshotStore;
 import dev.goblet.UpstreamAuthorization;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a {@link ServerConfig} from named text parameters: the init parameters of a {@link
@@ -30,9 +32,17 @@ import java.util.function.Function;
  *   <li>{@code lsRefsCacheTtl}: an ISO-8601 duration such as {@code PT5M}; default {@code PT5M}
  *   <li>{@code lsRefsMaxStaleness}: an ISO-8601 duration; default no limit
  *   <li>{@code upstreamTimeout}: an ISO-8601 duration; default {@code PT10S}
- *   <li>{@code backupDirectory}: a directory (such as a shared mount) to back up to and restore
- *       from at start, with {@link dev.goblet.BackupStore#filesystem}; default no backups
- *   <li>{@code backupInterval}: an ISO-8601 duration; default {@code PT1H}
+ *   <li>{@code storeDirectory}: a directory (a local disk for one host's backup, or a mount the
+ *       replicas share) to publish mirror snapshots to and restore them from, with {@link
+ *       SnapshotStore#filesystem}; default none
+ *   <li>{@code storePublishDelay}: an ISO-8601 duration; the least time between two snapshots of
+ *       one repository; default {@code PT5M}
+ *   <li>{@code restoreAllAtStart}: {@code true} to restore every stored repository the cache root
+ *       lacks at start, before the proxy reports ready, or {@code false} (default: on demand);
+ *       needs a store (this directory, or one the host adds in code)
+ *   <li>{@code backupDirectory}, {@code backupInterval}: deprecated (the former bundle backups);
+ *       read as {@code storeDirectory} with {@code restoreAllAtStart=true}, and as {@code
+ *       storePublishDelay}, with a warning in the log
  *   <li>{@code clientAuth}: {@code upstream} to let the upstream decide, per user and repository,
  *       who may read (see {@link dev.goblet.UpstreamAuthorization}), or {@code none} (default)
  *   <li>{@code clientAuthTtl}: an ISO-8601 duration; how long an upstream's allow is trusted;
@@ -67,10 +77,19 @@ public final class InitParameters {
   /** How long an upstream ls-refs may take before the proxy falls back. */
   public static final String UPSTREAM_TIMEOUT = "upstreamTimeout";
 
-  /** A directory to back up to and restore from at start. */
+  /** A directory to publish mirror snapshots to and restore them from. */
+  public static final String STORE_DIRECTORY = "storeDirectory";
+
+  /** The least time between two snapshots of one repository. */
+  public static final String STORE_PUBLISH_DELAY = "storePublishDelay";
+
+  /** Whether every stored repository the cache root lacks is restored at start. */
+  public static final String RESTORE_ALL_AT_START = "restoreAllAtStart";
+
+  /** Deprecated: read as {@link #STORE_DIRECTORY} with {@link #RESTORE_ALL_AT_START} true. */
   public static final String BACKUP_DIRECTORY = "backupDirectory";
 
-  /** The time between backup runs. */
+  /** Deprecated: read as {@link #STORE_PUBLISH_DELAY}. */
   public static final String BACKUP_INTERVAL = "backupInterval";
 
   /** {@code upstream} (per-user authorization by the upstream) or {@code none}. */
@@ -98,6 +117,9 @@ public final class InitParameters {
           LS_REFS_CACHE_TTL,
           LS_REFS_MAX_STALENESS,
           UPSTREAM_TIMEOUT,
+          STORE_DIRECTORY,
+          STORE_PUBLISH_DELAY,
+          RESTORE_ALL_AT_START,
           BACKUP_DIRECTORY,
           BACKUP_INTERVAL,
           CLIENT_AUTH,
@@ -106,6 +128,8 @@ public final class InitParameters {
           CACHE_MAX_BYTES,
           CACHE_MIN_FREE_BYTES,
           LS_REFS_CACHE_MAX_BYTES);
+
+  private static final Logger log = LoggerFactory.getLogger(InitParameters.class);
 
   private InitParameters() {}
 
@@ -142,10 +166,7 @@ public final class InitParameters {
         v -> builder.lsRefsMaxStaleness(duration(LS_REFS_MAX_STALENESS, v)));
     ifSet(parameters, UPSTREAM_TIMEOUT,
         v -> builder.upstreamTimeout(duration(UPSTREAM_TIMEOUT, v)));
-    ifSet(parameters, BACKUP_DIRECTORY,
-        v -> builder.backupStore(BackupStore.filesystem(Path.of(v))));
-    ifSet(parameters, BACKUP_INTERVAL,
-        v -> builder.backupInterval(duration(BACKUP_INTERVAL, v)));
+    snapshotStore(parameters, builder);
     ifSet(parameters, CACHE_MAX_BYTES, v -> builder.cacheMaxBytes(bytes(CACHE_MAX_BYTES, v)));
     ifSet(parameters, CACHE_MIN_FREE_BYTES,
         v -> builder.cacheMinFreeBytes(bytes(CACHE_MIN_FREE_BYTES, v)));
@@ -153,6 +174,42 @@ public final class InitParameters {
         v -> builder.lsRefsCacheMaxBytes(bytes(LS_REFS_CACHE_MAX_BYTES, v)));
     clientAuth(parameters).ifPresent(builder::upstreamAuthorization);
     return builder;
+  }
+
+  /**
+   * Reads the snapshot store's parameters, and their deprecated names. The delay and {@code
+   * restoreAllAtStart} are read without a directory too: a host may add its store in code.
+   */
+  private static void snapshotStore(
+      Function<String, String> parameters, ServerConfig.Builder builder) {
+    String directory = renamed(parameters, BACKUP_DIRECTORY, STORE_DIRECTORY);
+    renamed(parameters, BACKUP_INTERVAL, STORE_PUBLISH_DELAY); // at most one of them is set
+    if (directory != null) {
+      builder.snapshotStore(SnapshotStore.filesystem(Path.of(directory)));
+    }
+    durationSetting(parameters, STORE_PUBLISH_DELAY, builder::storePublishDelay);
+    durationSetting(parameters, BACKUP_INTERVAL, builder::storePublishDelay);
+    String restoreAll = optional(parameters, RESTORE_ALL_AT_START);
+    if (restoreAll != null) {
+      builder.restoreAllAtStart(bool(RESTORE_ALL_AT_START, restoreAll));
+    } else if (optional(parameters, BACKUP_DIRECTORY) != null) {
+      builder.restoreAllAtStart(true); // what the bundle backups did
+    }
+  }
+
+  /** @return the value of {@code name}, or of its deprecated {@code old} name (with a warning) */
+  private static String renamed(Function<String, String> parameters, String old, String name) {
+    String oldValue = optional(parameters, old);
+    String value = optional(parameters, name);
+    if (oldValue != null && value != null) {
+      throw new IllegalArgumentException(
+          "'" + old + "' and '" + name + "' are both set; set only '" + name + "'");
+    }
+    if (oldValue != null) {
+      log.warn("the init parameter '{}' is deprecated: it is read as '{}'; rename it", old, name);
+      return oldValue;
+    }
+    return value;
   }
 
   private static long bytes(String name, String value) {

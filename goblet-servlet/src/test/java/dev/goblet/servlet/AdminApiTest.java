@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.BackupStore;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.ServerConfig;
+import dev.goblet.SnapshotStore;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.FakeClock;
@@ -270,18 +270,24 @@ class AdminApiTest {
   }
 
   @Test
-  void runsABackupWhenAStoreIsConfigured() throws Exception {
-    assertError(admin("POST", "/backup", null), 409, "no backup store");
+  void theBackupRoutePublishesSnapshotsWhenAStoreIsConfigured() throws Exception {
+    assertError(admin("POST", "/backup", null), 409, "no snapshot store");
 
     harness.startProxy(
-        b -> authorizers(b).backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
-    harness.proxy().whenReady().get();
+        b -> authorizers(b).snapshotStore(SnapshotStore.filesystem(tmp.resolve("store"))));
+    git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("published").toString());
     HttpResponse<String> backup = admin("POST", "/backup", null);
     assertThat(backup.statusCode()).as(backup.body()).isEqualTo(200);
     JsonObject report = Http.json(backup);
-    assertThat(report.getAsJsonArray("bundled").toString())
-        .contains(harness.directUrl("owner/repo"));
-    assertThat(report.get("ls_refs_entries").getAsInt()).isEqualTo(1);
-    assertThat(report.get("manifest").getAsString()).startsWith("manifests/");
+    assertThat(report.getAsJsonArray("published").toString()
+        + report.getAsJsonArray("up_to_date")).contains(key); // or the schedule's run published it
+    assertThat(report.getAsJsonArray("failed")).isEmpty();
+    assertThat(report.get("ls_refs_entries").getAsInt()).isBetween(0, 1);
+    assertThat(harness.counterCount("snapshots.ls-refs-written")).isEqualTo(1); // here or before
+
+    JsonObject again = Http.json(admin("POST", "/snapshots", null));
+    assertThat(again.getAsJsonArray("published")).isEmpty();
+    assertThat(again.getAsJsonArray("up_to_date").toString()).contains(key);
+    assertThat(harness.counterCount("snapshots.published")).isEqualTo(1);
   }
 }

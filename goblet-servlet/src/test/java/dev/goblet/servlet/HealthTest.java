@@ -5,18 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
 import com.google.gson.JsonObject;
-import dev.goblet.BackupStore;
 import dev.goblet.GobletHealthChecks;
+import dev.goblet.RestoreReport;
+import dev.goblet.SnapshotStore;
+import dev.goblet.servlet.testing.HeldSnapshotStore;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
 import dev.goblet.testing.GitCli;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,19 +113,20 @@ class HealthTest {
   }
 
   @Test
-  void notReadyUntilTheRestoreFromBackupHasFinished() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    BackupStore held = new HeldStore(BackupStore.filesystem(tmp.resolve("backups")), release);
-    harness.startProxy(b -> b.backupStore(held));
+  void notReadyUntilTheRestoreAtStartHasFinished() throws Exception {
+    HeldSnapshotStore held =
+        new HeldSnapshotStore(SnapshotStore.filesystem(tmp.resolve("store")), name -> true);
+    harness.startProxy(b -> b.snapshotStore(held).restoreAllAtStart(true));
     try {
+      assertThat(held.awaitHeld(Duration.ofSeconds(60))).isTrue();
       HttpResponse<String> starting = health();
       assertHealth(starting, 503, "starting", "available", "standby");
       assertThat(Http.json(starting).get("ready").getAsBoolean()).isFalse();
       assertThat(harness.proxy().isReady()).isFalse();
     } finally {
-      release.countDown();
+      held.release();
     }
-    harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
+    assertThat(harness.proxy().whenReady().get(60, TimeUnit.SECONDS)).isEqualTo(RestoreReport.NONE);
 
     HttpResponse<String> ready = health();
     assertHealth(ready, 200, "healthy", "available", "standby");
@@ -160,44 +161,5 @@ class HealthTest {
         .contains("short of free space");
     GobletHealthChecks.unregister(registry, harness.proxy());
     assertThat(registry.getNames()).isEmpty();
-  }
-
-  /** A real store whose listing waits for a latch, to hold the restore at start. */
-  private static final class HeldStore implements BackupStore {
-    private final BackupStore store;
-    private final CountDownLatch release;
-
-    HeldStore(BackupStore store, CountDownLatch release) {
-      this.store = store;
-      this.release = release;
-    }
-
-    @Override
-    public List<String> list(String prefix) throws IOException {
-      try {
-        if (!release.await(60, TimeUnit.SECONDS)) {
-          throw new IOException("not released");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
-      }
-      return store.list(prefix);
-    }
-
-    @Override
-    public InputStream open(String name) throws IOException {
-      return store.open(name);
-    }
-
-    @Override
-    public long write(String name, Content content) throws IOException {
-      return store.write(name, content);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-      store.delete(name);
-    }
   }
 }

@@ -8,6 +8,7 @@ import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -27,8 +28,9 @@ class InitParametersTest {
     parameters.put("lsRefsCacheTtl", "PT1M");
     parameters.put("lsRefsMaxStaleness", "P1D");
     parameters.put("upstreamTimeout", "PT2S");
-    parameters.put("backupDirectory", "/mnt/backups");
-    parameters.put("backupInterval", "PT30M");
+    parameters.put("storeDirectory", "/mnt/store");
+    parameters.put("storePublishDelay", "PT30M");
+    parameters.put("restoreAllAtStart", "true");
     parameters.put("cacheMaxBytes", " 1073741824 ");
     parameters.put("cacheMinFreeBytes", "5368709120");
 
@@ -43,8 +45,9 @@ class InitParametersTest {
     assertThat(config.lsRefsCacheTtl()).isEqualTo(Duration.ofMinutes(1));
     assertThat(config.lsRefsMaxStaleness()).contains(Duration.ofDays(1));
     assertThat(config.upstreamTimeout()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(config.backupStore()).isPresent();
-    assertThat(config.backupInterval()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.snapshotStore()).get().asString().contains("/mnt/store");
+    assertThat(config.storePublishDelay()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.restoreAllAtStart()).isTrue();
     assertThat(config.cacheMaxBytes()).isEqualTo(1L << 30);
     assertThat(config.cacheMinFreeBytes()).isEqualTo(5L << 30);
     assertThat(InitParameters.NAMES).containsAll(parameters.keySet());
@@ -77,6 +80,43 @@ class InitParametersTest {
     parameters.put("cacheMinFreeBytes", "-1");
     assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
         .hasMessageContaining("cacheMinFreeBytes must not be negative");
+  }
+
+  @Test
+  void theFormerBackupParametersAreReadAsTheStoreWithAWarning() throws Exception {
+    parameters.put("cacheRoot", "/srv/goblet");
+    parameters.put("upstreams", "https://github.com");
+    parameters.put("backupDirectory", "/mnt/backups");
+    parameters.put("backupInterval", "PT1H");
+
+    ServerConfig config = InitParameters.toBuilder(parameters::get).build();
+
+    assertThat(config.snapshotStore()).get().asString().contains("/mnt/backups");
+    assertThat(config.storePublishDelay()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.restoreAllAtStart()).as("as the bundle backups did").isTrue();
+    assertThat(Files.readString(Path.of("target", "test.log")))
+        .contains("the init parameter 'backupDirectory' is deprecated: it is read as"
+            + " 'storeDirectory'")
+        .contains("the init parameter 'backupInterval' is deprecated");
+
+    parameters.put("restoreAllAtStart", "false");
+    assertThat(InitParameters.toBuilder(parameters::get).build().restoreAllAtStart()).isFalse();
+    parameters.put("storeDirectory", "/mnt/store");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'backupDirectory' and 'storeDirectory' are both set; set only"
+            + " 'storeDirectory'");
+    parameters.remove("backupDirectory");
+    parameters.put("backupInterval", "1h");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get))
+        .hasMessage("'backupInterval' must be an ISO-8601 duration such as PT5M, not '1h'");
+
+    parameters.clear();
+    parameters.put("cacheRoot", "/srv/goblet");
+    parameters.put("upstreams", "https://github.com");
+    parameters.put("restoreAllAtStart", "true");
+    assertThatThrownBy(() -> InitParameters.toBuilder(parameters::get).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("restoreAllAtStart needs a snapshotStore");
   }
 
   @Test

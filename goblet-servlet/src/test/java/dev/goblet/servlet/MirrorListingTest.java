@@ -3,7 +3,7 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.BackupStore;
+import dev.goblet.SnapshotStore;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.RecordingOperationLogger;
@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * Listing the mirrors, the admin API's listing and backup runs while four fetches and repacks
+ * Listing the mirrors, the admin API's listing and snapshot publishing while four fetches and repacks
  * change the mirrors' files: none of them fails.
  */
 class MirrorListingTest extends HarnessTestBase {
@@ -31,10 +31,10 @@ class MirrorListingTest extends HarnessTestBase {
   private static final int MIN_CALLS = 3000;
 
   @Test
-  void listingAdminAndBackupsNeverFailWhileMirrorsChange() throws Exception {
+  void listingAdminAndPublishingNeverFailWhileMirrorsChange() throws Exception {
     harness.mount("/admin/*", GobletAdminServlet::new);
     harness.startProxy(
-        b -> b.backupStore(BackupStore.filesystem(tmp.resolve("backups")))
+        b -> b.snapshotStore(SnapshotStore.filesystem(tmp.resolve("store")))
             .adminAuthorizer(AdminAuthorizer.ALLOW_ALL));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
     List<UpstreamRepo> repos = new ArrayList<>();
@@ -76,7 +76,7 @@ class MirrorListingTest extends HarnessTestBase {
       });
 
       int calls = 0;
-      int backups = 0;
+      int publishes = 0;
       for (int i = 0; calls < MIN_CALLS || fetchers.stream().anyMatch(f -> !f.isDone()); i++) {
         try {
           calls++;
@@ -90,8 +90,8 @@ class MirrorListingTest extends HarnessTestBase {
           }
           if (i % 200 == 0) {
             calls++;
-            backups++;
-            assertThat(harness.proxy().backupNow().failed()).isEmpty();
+            publishes++;
+            assertThat(harness.proxy().publishSnapshotsNow().failed()).isEmpty();
           }
         } catch (Exception | AssertionError e) {
           failures.add(RecordingOperationLogger.stackTrace(e));
@@ -104,7 +104,7 @@ class MirrorListingTest extends HarnessTestBase {
       repacker.get(3, TimeUnit.MINUTES);
       assertThat(failures).isEmpty();
       assertThat(calls).isGreaterThanOrEqualTo(MIN_CALLS);
-      assertThat(backups).isPositive();
+      assertThat(publishes).isPositive();
     } finally {
       fetching.set(false);
       pool.shutdownNow();

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.BackupStore;
 import dev.goblet.ErrorReporter;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.RequestLogger;
+import dev.goblet.SnapshotStore;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.servlet.testing.ProxyHarness;
@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The upstream token and the clients' tokens never show up in logs, hooks, metric names or the
- * operations endpoints, through clones, refusals, failures, admin calls, a backup and a restore.
+ * operations endpoints, nor in the snapshot store's manifests and ls-refs entries, through clones,
+ * refusals, failures, admin calls, snapshot publishing and a restore at start.
  */
 class NoSecretsTest {
   private static final String UPSTREAM_TOKEN = "upstream-secret-91c2d7";
@@ -44,6 +45,7 @@ class NoSecretsTest {
   private final RecordingOperationLogger operations = new RecordingOperationLogger();
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final List<String> bodies = new ArrayList<>();
+  private SnapshotStore store;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -55,6 +57,7 @@ class NoSecretsTest {
     harness.upstream().requireBearerToken(UPSTREAM_TOKEN);
     harness.newRepo("owner/repo").commitMany("main", 3, 1);
     harness.newRepo("owner/cold");
+    store = SnapshotStore.filesystem(tmp.resolve("store"));
   }
 
   @AfterEach
@@ -83,7 +86,8 @@ class NoSecretsTest {
             .operationLogger(operations)
             .errorReporter(errorReporter)
             .metricRegistry(registry)
-            .backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
+            .snapshotStore(store)
+            .restoreAllAtStart(true));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
   }
 
@@ -126,7 +130,7 @@ class NoSecretsTest {
     call("GET", "/healthz", CLIENT_TOKEN);
     call("GET", "/metrics", CLIENT_TOKEN);
 
-    // A fresh replica restored from the backup.
+    // A fresh replica restored from the snapshot store at start.
     harness.stopProxy();
     startProxy("cache-b");
     git.runOk(tmp, "clone", harness.proxyUrl("owner/repo"), harness.dir("restored").toString());
@@ -135,8 +139,8 @@ class NoSecretsTest {
 
     assertThat(errors).isNotEmpty();
     assertThat(records).isNotEmpty();
-    assertThat(operations.lines()).anyMatch(line -> line.startsWith("fetch-upstream "))
-        .anyMatch(line -> line.startsWith("backup ")).anyMatch(line -> line.startsWith("restore "));
+    assertThat(operations.lines()).anyMatch(line -> line.startsWith("fetch-upstream "));
+    assertThat(harness.counterCount("snapshots.restored")).isEqualTo(1);
     List<String> everything = new ArrayList<>();
     everything.add(Files.readString(Path.of("target", "test.log")));
     everything.addAll(records);
@@ -144,6 +148,14 @@ class NoSecretsTest {
     everything.addAll(errors);
     everything.addAll(registry.getNames());
     everything.addAll(bodies);
+    List<String> json = store.listRecursively("").stream().filter(n -> n.endsWith(".json")).toList();
+    assertThat(json).anyMatch(n -> n.contains("/manifests/"))
+        .anyMatch(n -> n.endsWith("ls-refs.json"));
+    for (String name : json) {
+      try (var in = store.open(name)) {
+        everything.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
     for (String secret : SECRETS) {
       assertThat(everything).as(secret).noneMatch(text -> text.contains(secret));
     }

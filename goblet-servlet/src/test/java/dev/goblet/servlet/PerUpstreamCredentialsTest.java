@@ -3,7 +3,8 @@ package dev.goblet.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.AdminAuthorizer;
-import dev.goblet.BackupStore;
+import dev.goblet.PublishReport;
+import dev.goblet.SnapshotStore;
 import dev.goblet.UpstreamCredentials;
 import dev.goblet.servlet.testing.Http;
 import dev.goblet.testing.GitUpstreamServer;
@@ -11,6 +12,8 @@ import dev.goblet.testing.UpstreamRepo;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -19,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two upstreams with different tokens: each receives only its own, read from its request log,
- * across ls-refs, clones and fetches, admin-triggered fetches, and a backup restored by a fresh
- * replica that then fetches the delta.
+ * across ls-refs, clones and fetches, admin-triggered fetches, and snapshots restored at start by
+ * a fresh replica that then fetches the delta.
  */
 class PerUpstreamCredentialsTest extends HarnessTestBase {
   private static final String TOKEN_ONE = "token-of-upstream-one-2b7c";
@@ -57,7 +60,8 @@ class PerUpstreamCredentialsTest extends HarnessTestBase {
                         URI.create(one), UpstreamCredentials.bearer(() -> TOKEN_ONE),
                         URI.create(two.baseUrl()), UpstreamCredentials.bearer(() -> TOKEN_TWO))))
             .adminAuthorizer(AdminAuthorizer.ALLOW_ALL)
-            .backupStore(BackupStore.filesystem(tmp.resolve("backups"))));
+            .snapshotStore(SnapshotStore.filesystem(tmp.resolve("store")))
+            .restoreAllAtStart(true));
     harness.proxy().whenReady().get(60, TimeUnit.SECONDS);
   }
 
@@ -84,9 +88,13 @@ class PerUpstreamCredentialsTest extends HarnessTestBase {
               + "?wait=true"), null);
       assertThat(refresh.statusCode()).as(refresh.body()).isEqualTo(200);
     }
-    assertThat(harness.proxy().backupNow().bundled()).hasSize(2);
+    PublishReport published = harness.proxy().publishSnapshotsNow();
+    assertThat(published.failed()).isEmpty();
+    List<String> stored = new ArrayList<>(published.published()); // or the schedule's run did
+    stored.addAll(published.upToDate());
+    assertThat(stored).hasSize(2);
 
-    // A fresh replica restores both from the backup, then fetches what is new upstream.
+    // A fresh replica restores both at start, then fetches what is new upstream.
     harness.stopProxy();
     startProxy("cache-b");
     assertThat(harness.proxy().repositoryStatuses()).hasSize(2);

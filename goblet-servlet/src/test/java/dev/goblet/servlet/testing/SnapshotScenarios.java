@@ -3,13 +3,18 @@ package dev.goblet.servlet.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goblet.GobletProxy;
+import dev.goblet.PublishReport;
+import dev.goblet.RestoreReport;
 import dev.goblet.ServerConfig;
 import dev.goblet.SnapshotStore;
+import dev.goblet.servlet.GobletHealthServlet;
 import dev.goblet.servlet.GobletServlet;
 import dev.goblet.testing.GitCli;
 import dev.goblet.testing.UpstreamRepo;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -75,8 +80,12 @@ public abstract class SnapshotScenarios {
   }
 
   private Path cloneThroughProxy(String name) {
+    return cloneThroughProxy(name, "owner/repo");
+  }
+
+  private Path cloneThroughProxy(String name, String repository) {
     Path dir = harness.dir(name);
-    git.runOk(tmp, "clone", "--mirror", harness.proxyUrl("owner/repo"), dir.toString());
+    git.runOk(tmp, "clone", "--mirror", harness.proxyUrl(repository), dir.toString());
     return dir;
   }
 
@@ -85,8 +94,12 @@ public abstract class SnapshotScenarios {
   }
 
   private String key() {
-    return harness.upstream().baseUrl().substring("http://".length()).replace(':', '_')
-        + "/owner/repo";
+    return key("owner/repo");
+  }
+
+  private String key(String repository) {
+    return harness.upstream().baseUrl().substring("http://".length()).replace(':', '_') + "/"
+        + repository;
   }
 
   private Path publishedByReplicaA() throws Exception {
@@ -183,11 +196,11 @@ public abstract class SnapshotScenarios {
         git.runOk(cloneA, "fetch");
         git.runOk(cloneB, "fetch");
         CountDownLatch start = new CountDownLatch(1);
-        Future<List<String>> byA = pool.submit(() -> {
+        Future<PublishReport> byA = pool.submit(() -> {
           start.await();
           return a.publishSnapshotsNow();
         });
-        Future<List<String>> byB = pool.submit(() -> {
+        Future<PublishReport> byB = pool.submit(() -> {
           start.await();
           return b.publishSnapshotsNow();
         });
@@ -246,6 +259,134 @@ public abstract class SnapshotScenarios {
         .satisfiesAnyOf(
             dir -> assertThat(dir).doesNotExist(),
             dir -> assertThat(dir).isEmptyDirectory());
+  }
+
+  /** Replica A serves and publishes owner/repo and owner/other; @return A's mirror clones */
+  private List<Path> twoPublishedByReplicaA() throws Exception {
+    harness.newRepo("owner/other").commitMany("main", 3, 1);
+    startReplica("cache-a");
+    List<Path> viaA = List.of(cloneThroughProxy("repo-a", "owner/repo"),
+        cloneThroughProxy("other-a", "owner/other"));
+    PublishReport published = harness.proxy().publishSnapshotsNow();
+    assertThat(published.failed()).isEmpty();
+    assertThat(harness.counterCount("snapshots.published")) // by this call or the schedule's run
+        .isEqualTo(2);
+    harness.stopProxy();
+    return viaA;
+  }
+
+  private void startRestoringReplica(String cacheRoot, SnapshotStore from) throws Exception {
+    harness.startProxy(b -> b.cacheRoot(tmp.resolve(cacheRoot)).snapshotStore(from)
+        .restoreAllAtStart(true));
+  }
+
+  private RestoreReport awaitReady() throws Exception {
+    return harness.proxy().whenReady().get(120, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void withRestoreAllAtStartAReplicaIsStartingUntilEveryRepositoryIsRestored() throws Exception {
+    List<Path> viaA = twoPublishedByReplicaA();
+    harness.upstream().stop();
+    harness.upstream().clearRequests();
+    HeldSnapshotStore held = new HeldSnapshotStore(store, name -> name.contains("/objects/"));
+    harness.mount("/healthz", GobletHealthServlet::new);
+
+    startRestoringReplica("cache-b", held);
+    try {
+      assertThat(held.awaitHeld(Duration.ofSeconds(60))).isTrue(); // the first restore runs
+      HttpResponse<String> starting = Http.get(harness.url("/healthz"));
+      assertThat(starting.statusCode()).isEqualTo(503);
+      assertThat(Http.json(starting).get("status").getAsString()).isEqualTo("starting");
+      assertThat(harness.proxy().isReady()).isFalse();
+    } finally {
+      held.release();
+    }
+    RestoreReport report = awaitReady();
+
+    assertThat(report.restored()).containsExactly(key("owner/other"), key()); // one at a time
+    assertThat(report.failed()).isEmpty();
+    assertThat(report.lsRefsEntries()).isEqualTo(2);
+    assertThat(Http.get(harness.url("/healthz")).statusCode()).isEqualTo(200);
+    assertThat(harness.proxy().repositoryStatuses()).hasSize(2); // before any request
+    assertThat(harness.counterCount("snapshots.restored")).isEqualTo(2);
+    Path repoB = cloneThroughProxy("repo-b", "owner/repo");
+    Path otherB = cloneThroughProxy("other-b", "owner/other");
+    assertThat(refs(repoB)).isEqualTo(refs(viaA.get(0)));
+    assertThat(refs(otherB)).isEqualTo(refs(viaA.get(1)));
+    git.runOk(repoB, "fsck", "--strict");
+    git.runOk(otherB, "fsck", "--strict");
+    assertThat(harness.upstream().requests()).isEmpty();
+    assertThat(harness.counterCount("snapshots.restored")).isEqualTo(2); // nothing restored again
+  }
+
+  @Test
+  void aCloneDuringTheRestoreAtStartWaitsForThatRestore() throws Exception {
+    Path viaA = publishedByReplicaA();
+    harness.upstream().stop();
+    harness.upstream().clearRequests();
+    HeldSnapshotStore held = new HeldSnapshotStore(store, name -> name.contains("/objects/"));
+    startRestoringReplica("cache-b", held);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      assertThat(held.awaitHeld(Duration.ofSeconds(60))).isTrue();
+      Future<GitCli.Result> clone = pool.submit(() -> git.run(tmp, "clone", "--mirror",
+          harness.proxyUrl("owner/repo"), harness.dir("via-b").toString()));
+      awaitLogLine("waiting for the running restore of " + key());
+      held.release();
+
+      GitCli.Result result = clone.get(120, TimeUnit.SECONDS);
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
+      assertThat(refs(harness.dir("via-b"))).isEqualTo(refs(viaA));
+      assertThat(awaitReady().restored()).containsExactly(key());
+    } finally {
+      held.release();
+      pool.shutdownNow();
+    }
+    assertThat(harness.counterCount("snapshots.restored")).isEqualTo(1);
+    assertThat(harness.counterCount("snapshots.restore-failures")).isZero();
+    assertThat(harness.upstream().requests()).isEmpty();
+  }
+
+  /** Waits, at most a minute, until the test log has a line containing {@code text}. */
+  private static void awaitLogLine(String text) throws Exception {
+    Path log = Path.of("target", "test.log");
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(Files.exists(log) && Files.readString(log).contains(text))) {
+      assertThat(System.nanoTime()).as("a log line with: " + text).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void theRestoreAtStartSkipsACorruptSnapshotAndKeepsTheMirrorsAReplicaHas() throws Exception {
+    List<Path> viaA = twoPublishedByReplicaA();
+    corruptThePack();
+    harness.upstream().stop();
+    harness.upstream().clearRequests();
+
+    startRestoringReplica("cache-b", store);
+    RestoreReport report = awaitReady();
+
+    assertThat(report.restored()).containsExactly(key("owner/other"));
+    assertThat(report.failed()).containsExactly(key());
+    assertThat(harness.counterCount("snapshots.restore-failures")).isEqualTo(1);
+    assertThat(Files.readString(Path.of("target", "test.log"))).contains("fails its checksum");
+    assertThat(harness.proxy().isReady()).isTrue();
+    Path otherB = cloneThroughProxy("other-b", "owner/other");
+    assertThat(refs(otherB)).isEqualTo(refs(viaA.get(1)));
+    GitCli.Result broken = git.run(tmp, "clone", harness.proxyUrl("owner/repo"),
+        harness.dir("repo-b").toString());
+    assertThat(broken.exitCode()).isNotZero();
+    assertThat(broken.stderr()).contains("no cached ls-refs available");
+    assertThat(harness.upstream().requests()).isEmpty();
+
+    startRestoringReplica("cache-a", store); // A's own cache root: its mirrors are kept
+    RestoreReport restart = awaitReady();
+    assertThat(restart.alreadyPresent()).containsExactly(key("owner/other"), key());
+    assertThat(restart.restored()).isEmpty();
+    assertThat(restart.failed()).isEmpty();
+    assertThat(harness.counterCount("snapshots.restore-failures")).as("none since").isEqualTo(1);
   }
 
   /** Overwrites the stored pack of the newest snapshot with bytes of the same length. */

@@ -3,27 +3,40 @@ package dev.goblet;
 import dev.goblet.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
-/** {@link BackupStore#filesystem(Path)} and {@link SnapshotStore#filesystem(Path)}. Thread-safe (every operation is one file system call). */
-final class FileSystemBackupStore implements SnapshotStore {
+/** {@link SnapshotStore#filesystem(Path)}. Thread-safe (no state but the directory). */
+final class FileSystemSnapshotStore implements SnapshotStore {
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_~+-][A-Za-z0-9._~+-]{0,254}");
   private static final String TEMP_SUFFIX = ".tmp";
 
   private final Path root;
 
-  FileSystemBackupStore(Path root) {
+  FileSystemSnapshotStore(Path root) {
     this.root = Objects.requireNonNull(root, "directory").toAbsolutePath().normalize();
   }
 
   @Override
   public List<String> list(String prefix) throws IOException {
+    return listBelow(prefix, 1);
+  }
+
+  @Override
+  public List<String> listRecursively(String prefix) throws IOException {
+    return listBelow(prefix, Integer.MAX_VALUE);
+  }
+
+  /** @return the objects below the prefix's directory, at most {@code depth} levels down */
+  private List<String> listBelow(String prefix, int depth) throws IOException {
     Objects.requireNonNull(prefix, "prefix");
     Path dir;
     if (prefix.isEmpty()) {
@@ -33,18 +46,39 @@ final class FileSystemBackupStore implements SnapshotStore {
     } else {
       throw new IllegalArgumentException("a prefix is empty or ends with '/': " + prefix);
     }
-    if (!Files.isDirectory(dir)) {
-      return List.of();
+    List<String> names = new ArrayList<>();
+    collect(dir, prefix, depth, names);
+    names.sort(null);
+    return names;
+  }
+
+  /** Adds the objects below {@code dir}; entries that vanish meanwhile are left out. */
+  private static void collect(Path dir, String prefix, int depth, List<String> names)
+      throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (!SEGMENT.matcher(name).matches()) {
+          continue; // temporary files
+        }
+        if (Files.isRegularFile(entry)) {
+          names.add(prefix + name);
+        } else if (depth > 1 && Files.isDirectory(entry)) {
+          collect(entry, prefix + name + "/", depth - 1, names);
+        }
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      // not there (any more): nothing below it
     }
-    try (Stream<Path> children = Files.list(dir)) {
-      return children
-          .filter(Files::isRegularFile)
-          .map(p -> p.getFileName().toString())
-          .filter(name -> SEGMENT.matcher(name).matches()) // leaves out temporary files
-          .map(name -> prefix + name)
-          .sorted()
-          .toList();
+  }
+
+  private static boolean isValidName(String name) {
+    for (String segment : name.split("/", -1)) {
+      if (!SEGMENT.matcher(segment).matches()) {
+        return false;
+      }
     }
+    return true;
   }
 
   @Override
@@ -96,11 +130,8 @@ final class FileSystemBackupStore implements SnapshotStore {
   /** {@link SnapshotStore#checkName}. */
   static String checkName(String name) {
     Objects.requireNonNull(name, "name");
-    String[] segments = name.split("/", -1);
-    for (String segment : segments) {
-      if (!SEGMENT.matcher(segment).matches()) {
-        throw new IllegalArgumentException("not a valid backup object name: " + name);
-      }
+    if (!isValidName(name)) {
+      throw new IllegalArgumentException("not a valid store object name: " + name);
     }
     return name;
   }
@@ -110,13 +141,13 @@ final class FileSystemBackupStore implements SnapshotStore {
     checkName(name);
     Path path = root.resolve(name).normalize();
     if (!path.startsWith(root) || path.equals(root)) {
-      throw new IllegalArgumentException("not a valid backup object name: " + name);
+      throw new IllegalArgumentException("not a valid store object name: " + name);
     }
     return path;
   }
 
   @Override
   public String toString() {
-    return "BackupStore.filesystem(" + root + ")";
+    return "SnapshotStore.filesystem(" + root + ")";
   }
 }
