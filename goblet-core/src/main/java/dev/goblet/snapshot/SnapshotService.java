@@ -407,7 +407,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     PUBLISHED,
     UP_TO_DATE,
     FAILED,
-    /** Never fetched, no refs, or debounced. */
+    /** Never fetched, no refs, debounced, or waiting for the mirror's maintenance. */
     SKIPPED
   }
 
@@ -431,7 +431,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
       // The repack that follows a fetch (a first fetch gets its bitmap there) changes the packs:
       // publish its result once, not the packs it is about to replace. A mirror whose maintenance
       // never pauses is published anyway after the publish delay.
-      return false;
+      return Published.SKIPPED;
     }
     waitingForMaintenance.remove(key);
     lastAttempt.put(key, time);
