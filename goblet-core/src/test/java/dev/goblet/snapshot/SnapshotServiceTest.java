@@ -152,12 +152,12 @@ class SnapshotServiceTest {
         List.of(repo.resolve("main") + " refs/heads/main"));
     assertThat(repackStarted.await(60, TimeUnit.SECONDS)).isTrue();
     assertThat(mirrors.maintenanceBusy(mirrors.open(url))).isTrue();
-    assertThat(service.publishDue()).as("the repack is running").isEmpty();
+    assertThat(service.publishDue().published()).as("the repack is running").isEmpty();
     assertThat(SnapshotReader.newestReadable(store, key)).as("no snapshot yet").isEmpty();
 
     holdMaintenance.countDown();
     mirrors.maintain(mirrors.open(url), false).get(60, TimeUnit.SECONDS);
-    assertThat(service.publishDue()).containsExactly(key);
+    assertThat(service.publishDue().published()).containsExactly(key);
     assertThat(SnapshotReader.newestReadable(store, key).orElseThrow().files())
         .extracting(SnapshotManifest.FileEntry::path)
         .anyMatch(path -> path.endsWith(".bitmap"));
@@ -169,11 +169,11 @@ class SnapshotServiceTest {
     try {
       fetchOnly();
       assertThat(repackStarted.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(service.publishDue()).isEmpty();
+      assertThat(service.publishDue().published()).isEmpty();
       clock.advance(DELAY.minusSeconds(1));
-      assertThat(service.publishDue()).isEmpty();
+      assertThat(service.publishDue().published()).isEmpty();
       clock.advance(Duration.ofSeconds(1));
-      assertThat(service.publishDue()).containsExactly(key);
+      assertThat(service.publishDue().published()).containsExactly(key);
     } finally {
       holdMaintenance.countDown();
     }
