@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real Git smart-HTTP server for tests: the JDK's HTTP server on {@code 127.0.0.1} in front of
@@ -52,6 +53,7 @@ public final class GitUpstreamServer implements AutoCloseable {
 
   // guarded by faults
   private CountDownLatch hangGate;
+  private final AtomicInteger hangingRequests = new AtomicInteger();
   private Duration fetchDelay = Duration.ZERO;
   private int failureStatus;
   private int failuresLeft;
@@ -176,6 +178,24 @@ public final class GitUpstreamServer implements AutoCloseable {
         hangGate.countDown();
         hangGate = null;
       }
+    }
+  }
+
+  /**
+   * Waits until {@code count} requests, read whole, are held by {@link #hang}.
+   *
+   * @param count how many
+   * @param timeout the longest wait
+   * @throws IllegalStateException when they are not there in time
+   */
+  public void awaitHanging(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (hangingRequests.get() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            hangingRequests.get() + " requests hanging after " + timeout + ", not " + count);
+      }
+      Thread.sleep(10);
     }
   }
 
@@ -338,12 +358,15 @@ public final class GitUpstreamServer implements AutoCloseable {
     if (gate == null) {
       return true;
     }
+    hangingRequests.incrementAndGet();
     try {
       gate.await();
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    } finally {
+      hangingRequests.decrementAndGet();
     }
   }
 

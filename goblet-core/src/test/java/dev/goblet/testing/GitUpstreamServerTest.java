@@ -158,12 +158,16 @@ class GitUpstreamServerTest {
   }
 
   @Test
-  void closeAbandonsHungRequests() {
+  void closeAbandonsHungRequests() throws InterruptedException {
     server.hang(true);
     CompletableFuture<HttpResponse<Void>> hung =
         http.sendAsync(
             HttpRequest.newBuilder(advertisementUri()).build(),
             HttpResponse.BodyHandlers.discarding());
+    // Close only once the request is read and held: a connection still unread in the listen
+    // backlog is reset at close, and JDK 17's HttpClient now and then misses that reset and waits
+    // forever (failed once in a full run under load).
+    server.awaitHanging(1, Duration.ofSeconds(30));
 
     server.close();
 
