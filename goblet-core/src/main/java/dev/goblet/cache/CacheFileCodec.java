@@ -39,8 +39,8 @@ import java.util.List;
  *
  * <pre>{@code
  * {"version":2,"repository":"github.com/o/r","upstream":"https://github.com/o/r","sequence":7,
- *  "time":"2026-01-02T03:04:05.678Z","prefixes":["refs/heads/"],"symrefs":true,"peel":true,
- *  "unborn":false,"lines":["<oid> refs/heads/main"]}
+ *  "listing":{"time":"2026-01-02T03:04:05.678Z","prefixes":["refs/heads/"],
+ *             "symrefs":true,"peel":true,"unborn":false,"lines":["<oid> refs/heads/main"]}}
  * }</pre>
  *
  * Times are ISO-8601 instants in UTC ({@link Instant#toString()}). Encoding is UTF-8. Stateless and
@@ -82,16 +82,7 @@ final class CacheFileCodec {
       List<String> lines) {}
 
   private record ListingFileJson(
-      int version,
-      String repository,
-      String upstream,
-      Long sequence,
-      Instant time,
-      List<String> prefixes,
-      boolean symrefs,
-      boolean peel,
-      boolean unborn,
-      List<String> lines) {}
+      int version, String repository, String upstream, Long sequence, ListingJson listing) {}
 
   private record ArgsJson(List<String> prefixes, boolean symrefs, boolean peel, boolean unborn) {}
 
@@ -106,19 +97,9 @@ final class CacheFileCodec {
   record StoredListing(String repoKey, URI upstream, long sequence, RefListing listing) {}
 
   static byte[] encodeListing(String repoKey, URI upstream, long sequence, RefListing listing) {
-    LsRefsArgs args = listing.args();
     ListingFileJson file =
         new ListingFileJson(
-            LISTING_VERSION,
-            repoKey,
-            upstream.toString(),
-            sequence,
-            listing.time(),
-            args.prefixes(),
-            args.symrefs(),
-            args.peel(),
-            args.unborn(),
-            listing.lines());
+            LISTING_VERSION, repoKey, upstream.toString(), sequence, toJson(listing));
     return GSON.toJson(file).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -137,20 +118,11 @@ final class CacheFileCodec {
             throw new IllegalArgumentException(
                 "schema version " + file.version() + ", expected " + LISTING_VERSION);
           }
-          RefListing listing =
-              toListing(
-                  new ListingJson(
-                      file.time(),
-                      file.prefixes(),
-                      file.symrefs(),
-                      file.peel(),
-                      file.unborn(),
-                      file.lines()));
           return new StoredListing(
               required(file.repository(), "repository"),
               new URI(required(file.upstream(), "upstream")),
               required(file.sequence(), "sequence"),
-              listing);
+              toListing(required(file.listing(), "listing")));
         });
   }
 
@@ -165,18 +137,7 @@ final class CacheFileCodec {
   }
 
   static byte[] encode(Entry entry) {
-    List<ListingJson> listings =
-        entry.listings().stream()
-            .map(
-                listing ->
-                    new ListingJson(
-                        listing.time(),
-                        listing.args().prefixes(),
-                        listing.args().symrefs(),
-                        listing.args().peel(),
-                        listing.args().unborn(),
-                        listing.lines()))
-            .toList();
+    List<ListingJson> listings = entry.listings().stream().map(CacheFileCodec::toJson).toList();
     FileJson file = new FileJson(VERSION, entry.repoKey(), entry.upstream().toString(), listings);
     return GSON.toJson(file).getBytes(StandardCharsets.UTF_8);
   }
@@ -224,6 +185,17 @@ final class CacheFileCodec {
       // NullPointerException: the value types reject null list elements, which JSON allows.
       throw new FormatException(e.toString(), e);
     }
+  }
+
+  private static ListingJson toJson(RefListing listing) {
+    LsRefsArgs args = listing.args();
+    return new ListingJson(
+        listing.time(),
+        args.prefixes(),
+        args.symrefs(),
+        args.peel(),
+        args.unborn(),
+        listing.lines());
   }
 
   private static RefListing toListing(ListingJson listing) {

@@ -49,6 +49,11 @@ class LsRefsCacheListingFilesTest {
     return repository(repoKey).resolve(CacheFileStore.listingFileName(args));
   }
 
+  /** @return where the earlier format kept {@link #REPO}'s whole entry */
+  private Path legacyFile() {
+    return directory.resolve(CacheFileStore.legacyFileName(REPO));
+  }
+
   private static List<Path> list(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.toList();
@@ -200,7 +205,7 @@ class LsRefsCacheListingFilesTest {
     writer.put(REPO, UPSTREAM, FETCH, UpstreamAnswers.FETCH); // same time as the clone's
     Entry entry = writer.get(REPO).orElseThrow();
     writer.invalidateAll();
-    Path legacy = directory.resolve(CacheFileStore.legacyFileName(REPO));
+    Path legacy = legacyFile();
     Files.write(legacy, entry.toJson()); // what the earlier version wrote: the whole entry
 
     LsRefsCache upgraded = newCache();
@@ -225,7 +230,7 @@ class LsRefsCacheListingFilesTest {
     Entry older = cache.get(REPO).orElseThrow();
     clock.advance(Duration.ofMinutes(1));
     cache.put(REPO, UPSTREAM, FETCH, UpstreamAnswers.FETCH);
-    Path legacy = directory.resolve(CacheFileStore.legacyFileName(REPO));
+    Path legacy = legacyFile();
     Files.write(legacy, older.toJson());
 
     LsRefsCache reloaded = newCache();
@@ -242,7 +247,7 @@ class LsRefsCacheListingFilesTest {
     clock.advance(Duration.ofMinutes(1));
     cache.put(REPO, UPSTREAM, CLONE, UpstreamAnswers.CLONE);
     Entry whole = cache.get(REPO).orElseThrow();
-    Path legacy = directory.resolve(CacheFileStore.legacyFileName(REPO));
+    Path legacy = legacyFile();
     Files.write(legacy, whole.toJson());
     Files.delete(listingFile(REPO, CLONE)); // a migration that died after its first file
 
@@ -256,7 +261,7 @@ class LsRefsCacheListingFilesTest {
 
   @Test
   void aCorruptOrMisnamedEarlierFormatFileIsSetAside() throws IOException {
-    Path corrupt = directory.resolve(CacheFileStore.legacyFileName(REPO));
+    Path corrupt = legacyFile();
     Files.createDirectories(directory);
     Files.writeString(corrupt, "{\"version\":1,\"repository\":", UTF_8);
     LsRefsCache other = newCache();
@@ -277,7 +282,7 @@ class LsRefsCacheListingFilesTest {
   void anInvalidationAlsoRemovesAnEarlierFormatFileThatCouldNotBeMigrated() throws IOException {
     LsRefsCache cache = newCache();
     cache.put(REPO, UPSTREAM, CLONE, UpstreamAnswers.CLONE);
-    Path legacy = directory.resolve(CacheFileStore.legacyFileName(REPO));
+    Path legacy = legacyFile();
     Files.write(legacy, cache.get(REPO).orElseThrow().toJson());
 
     cache.invalidate(REPO);

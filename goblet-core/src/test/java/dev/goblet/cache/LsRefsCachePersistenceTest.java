@@ -86,14 +86,15 @@ class LsRefsCachePersistenceTest {
 
     assertThat(list(fileOf(REPO)))
         .containsExactlyInAnyOrder(listingFile(REPO, CLONE), listingFile(REPO, LS_REMOTE));
-    JsonObject newest =
+    JsonObject json =
         JsonParser.parseString(Files.readString(listingFile(REPO, LS_REMOTE), UTF_8))
             .getAsJsonObject();
 
-    assertThat(newest.get("version").getAsInt()).isEqualTo(2);
-    assertThat(newest.get("repository").getAsString()).isEqualTo(REPO);
-    assertThat(newest.get("upstream").getAsString()).isEqualTo(UPSTREAM.toString());
-    assertThat(newest.get("sequence").getAsLong()).isEqualTo(2);
+    assertThat(json.get("version").getAsInt()).isEqualTo(2);
+    assertThat(json.get("repository").getAsString()).isEqualTo(REPO);
+    assertThat(json.get("upstream").getAsString()).isEqualTo(UPSTREAM.toString());
+    assertThat(json.get("sequence").getAsLong()).isEqualTo(2);
+    JsonObject newest = json.getAsJsonObject("listing");
     assertThat(newest.get("time").getAsString()).isEqualTo("2026-03-01T12:01:00Z");
     assertThat(newest.getAsJsonArray("prefixes")).isEmpty();
     assertThat(newest.get("symrefs").getAsBoolean()).isTrue();
@@ -125,11 +126,12 @@ class LsRefsCachePersistenceTest {
   private static String document(String lines) {
     return "{\"version\":2,\"repository\":\""
         + REPO
-        + "\",\"upstream\":\"https://x\",\"sequence\":9,\"time\":\"2026-03-01T12:00:00Z\","
+        + "\",\"upstream\":\"https://x\",\"sequence\":9,"
+        + "\"listing\":{\"time\":\"2026-03-01T12:00:00Z\","
         + "\"prefixes\":[],\"symrefs\":true,\"peel\":true,\"unborn\":true,"
         + "\"lines\":"
         + lines
-        + "}";
+        + "}}";
   }
 
   static Stream<Arguments> corruptContents() {
@@ -143,6 +145,7 @@ class LsRefsCachePersistenceTest {
         corrupt("no sequence", document("[]").replace("\"sequence\":9,", "")),
         corrupt("no repository", document("[]").replace("\"repository\":\"" + REPO + "\",", "")),
         corrupt("no lines", document("[]").replace(",\"lines\":[]", "")),
+        corrupt("no listing", document("[]").replaceAll(",\"listing\":.*", "}")),
         corrupt("lines of the wrong type", document("5")),
         corrupt("unparsable time", document("[]").replace("2026-", "y")),
         corrupt("malformed line", document("[\"oid\"]")),

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code git fetch <remote> main} with nothing new, in one client repository with two
  *       remotes, the proxy (upstream on: every ls-refs is relayed and remembered) and the upstream
  *       directly, interleaved, {@code -Dgoblet.bench.fetches} times each (default 60): the
- *       proxy's overhead per fetch;
+ *       proxy's overhead per fetch, and the cache files and bytes written behind it;
  *   <li>the same proxy's and upstream's server side alone: the ls-refs request of that fetch,
  *       POSTed over HTTP, five times as many runs;
  *   <li>{@code -Dgoblet.bench.listings} (default 1,000; 0 skips this part) listings of that repository's 50,000 refs,
