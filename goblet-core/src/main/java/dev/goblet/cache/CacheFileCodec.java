@@ -19,7 +19,11 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The JSON form of one repository's cache entry, schema version {@value #VERSION}:
+ * The JSON forms of the ls-refs cache.
+ *
+ * <p>A whole repository's entry, schema version {@value #VERSION}, as {@link Entry#toJson()} writes
+ * it for copies such as backups, and as cache files held it before version 2 of the cache
+ * directory (one file per repository):
  *
  * <pre>{@code
  * {"version":1,"repository":"github.com/o/r","upstream":"https://github.com/o/r",
@@ -27,13 +31,28 @@ import java.util.List;
  *               "symrefs":true,"peel":true,"unborn":false,"lines":["<oid> refs/heads/main"]}]}
  * }</pre>
  *
- * Listings are newest first; times are ISO-8601 instants in UTC ({@link Instant#toString()}).
- * Encoding is UTF-8. Stateless and thread-safe.
+ * Listings are newest first.
+ *
+ * <p>One listing, schema version {@value #LISTING_VERSION}, as the cache directory holds it (one
+ * file per listing, see {@link CacheFileStore}); {@code sequence} orders a repository's listings,
+ * the highest being the newest:
+ *
+ * <pre>{@code
+ * {"version":2,"repository":"github.com/o/r","upstream":"https://github.com/o/r","sequence":7,
+ *  "listing":{"time":"2026-01-02T03:04:05.678Z","prefixes":["refs/heads/"],
+ *             "symrefs":true,"peel":true,"unborn":false,"lines":["<oid> refs/heads/main"]}}
+ * }</pre>
+ *
+ * Times are ISO-8601 instants in UTC ({@link Instant#toString()}). Encoding is UTF-8. Stateless and
+ * thread-safe.
  */
 final class CacheFileCodec {
 
-  /** The schema version written, and the only one read. */
+  /** The schema version of a whole entry, written and read. */
   static final int VERSION = 1;
+
+  /** The schema version of one listing's file, written and read. */
+  static final int LISTING_VERSION = 2;
 
   private static final Gson GSON =
       new GsonBuilder()
@@ -62,19 +81,63 @@ final class CacheFileCodec {
       boolean unborn,
       List<String> lines) {}
 
+  private record ListingFileJson(
+      int version, String repository, String upstream, Long sequence, ListingJson listing) {}
+
+  private record ArgsJson(List<String> prefixes, boolean symrefs, boolean peel, boolean unborn) {}
+
+  /**
+   * One listing as a listing file holds it.
+   *
+   * @param repoKey the repository's key
+   * @param upstream the upstream that gave the listing
+   * @param sequence orders the repository's listings, the highest being the newest
+   * @param listing the listing
+   */
+  record StoredListing(String repoKey, URI upstream, long sequence, RefListing listing) {}
+
+  static byte[] encodeListing(String repoKey, URI upstream, long sequence, RefListing listing) {
+    ListingFileJson file =
+        new ListingFileJson(
+            LISTING_VERSION, repoKey, upstream.toString(), sequence, toJson(listing));
+    return GSON.toJson(file).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * @param bytes a listing file's content
+   * @return the listing it holds
+   * @throws FormatException if the content is not UTF-8, not JSON, of another schema version, or
+   *     not a valid listing
+   */
+  static StoredListing decodeListing(byte[] bytes) throws FormatException {
+    return decoding(
+        () -> {
+          ListingFileJson file =
+              required(GSON.fromJson(utf8(bytes), ListingFileJson.class), "document");
+          if (file.version() != LISTING_VERSION) {
+            throw new IllegalArgumentException(
+                "schema version " + file.version() + ", expected " + LISTING_VERSION);
+          }
+          return new StoredListing(
+              required(file.repository(), "repository"),
+              new URI(required(file.upstream(), "upstream")),
+              required(file.sequence(), "sequence"),
+              toListing(required(file.listing(), "listing")));
+        });
+  }
+
+  /** @return the arguments in a canonical form: equal arguments, equal bytes */
+  static byte[] canonical(LsRefsArgs args) {
+    return GSON.toJson(new ArgsJson(args.prefixes(), args.symrefs(), args.peel(), args.unborn()))
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String utf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+  }
+
   static byte[] encode(Entry entry) {
-    List<ListingJson> listings =
-        entry.listings().stream()
-            .map(
-                listing ->
-                    new ListingJson(
-                        listing.time(),
-                        listing.args().prefixes(),
-                        listing.args().symrefs(),
-                        listing.args().peel(),
-                        listing.args().unborn(),
-                        listing.lines()))
-            .toList();
+    List<ListingJson> listings = entry.listings().stream().map(CacheFileCodec::toJson).toList();
     FileJson file = new FileJson(VERSION, entry.repoKey(), entry.upstream().toString(), listings);
     return GSON.toJson(file).getBytes(StandardCharsets.UTF_8);
   }
@@ -86,19 +149,33 @@ final class CacheFileCodec {
    *     breaks the entry's invariants
    */
   static Entry decode(byte[] bytes) throws FormatException {
+    return decoding(
+        () -> {
+          FileJson file = required(GSON.fromJson(utf8(bytes), FileJson.class), "document");
+          if (file.version() != VERSION) {
+            throw new IllegalArgumentException(
+                "schema version " + file.version() + ", expected " + VERSION);
+          }
+          List<RefListing> listings =
+              required(file.listings(), "listings").stream()
+                  .map(CacheFileCodec::toListing)
+                  .toList();
+          return Entry.restore(
+              required(file.repository(), "repository"),
+              new URI(required(file.upstream(), "upstream")),
+              listings);
+        });
+  }
+
+  /** Decodes; may throw what reading a document can. */
+  @FunctionalInterface
+  private interface Decoding<T> {
+    T run() throws CharacterCodingException, URISyntaxException;
+  }
+
+  private static <T> T decoding(Decoding<T> decoding) throws FormatException {
     try {
-      String json = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-      FileJson file = required(GSON.fromJson(json, FileJson.class), "document");
-      if (file.version() != VERSION) {
-        throw new IllegalArgumentException(
-            "schema version " + file.version() + ", expected " + VERSION);
-      }
-      List<RefListing> listings =
-          required(file.listings(), "listings").stream().map(CacheFileCodec::toListing).toList();
-      return Entry.restore(
-          required(file.repository(), "repository"),
-          new URI(required(file.upstream(), "upstream")),
-          listings);
+      return decoding.run();
     } catch (CharacterCodingException
         | URISyntaxException
         | JsonParseException
@@ -108,6 +185,17 @@ final class CacheFileCodec {
       // NullPointerException: the value types reject null list elements, which JSON allows.
       throw new FormatException(e.toString(), e);
     }
+  }
+
+  private static ListingJson toJson(RefListing listing) {
+    LsRefsArgs args = listing.args();
+    return new ListingJson(
+        listing.time(),
+        args.prefixes(),
+        args.symrefs(),
+        args.peel(),
+        args.unborn(),
+        listing.lines());
   }
 
   private static RefListing toListing(ListingJson listing) {

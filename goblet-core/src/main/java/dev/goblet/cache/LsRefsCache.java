@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,18 +38,22 @@ import org.slf4j.LoggerFactory;
  * exceeds {@code maxBytes} keeps only its newest listing; if even that exceeds it, the listing is
  * not cached (the repository's other listings stay) and {@link #oversizedListings()} counts it.
  *
- * <p>Each repository is persisted in its own file in the cache directory, replaced atomically
- * (temporary file, fsync, rename), so that a kill leaves the old content or the new one. Writes
- * are <em>write-behind</em>: a change marks the repository dirty and hands one write task to the
+ * <p>Each repository is persisted in its own directory in the cache directory, one file per
+ * listing, each replaced atomically (temporary file, fsync, rename), so that a kill leaves the old
+ * content or the new one, and a changed listing rewrites only its own file: a one-ref {@code git
+ * fetch origin main} answer writes its few lines, not the full listing beside it. Writes are
+ * <em>write-behind</em>: a change marks the repository dirty and hands one write task to the
  * writer executor; further changes while the task waits add nothing, and the task writes whatever
  * memory holds when it runs, so a burst of changes to one repository costs one or two writes and
- * the last change wins. A write whose content is byte-identical (same SHA-256) to what this
- * instance last wrote or loaded for the repository is skipped. When the writer refuses the task
- * (its queue is full, or it is shutting down), the write happens on the calling thread instead, so
- * nothing is lost; {@link #flush()} writes whatever is still dirty. Persistence failures are logged
- * and counted, never thrown, since the in-memory cache stays correct. A file is named {@code <key,
- * sanitized>-<SHA-256 of key>.json}, so no key can place it outside the directory, and holds JSON
- * of schema version 1 with ISO-8601 UTC times.
+ * the last change wins. A listing that is on disk as memory holds it (the same listing, or a
+ * byte-identical one) is not written again. When the writer refuses the task (its queue is full,
+ * or it is shutting down), the write happens on the calling thread instead, so nothing is lost;
+ * {@link #flush()} writes whatever is still dirty. Persistence failures are logged and counted,
+ * never thrown, since the in-memory cache stays correct. A repository's directory is named {@code
+ * <key, sanitized>-<SHA-256 of key>} and a listing's file {@code <SHA-256 of its arguments>.json},
+ * so no key can place a file outside the directory; a file holds JSON of schema version 2 with
+ * ISO-8601 UTC times (see {@code CacheFileCodec}). {@link #load()} migrates files of the earlier
+ * format (one {@code <key, sanitized>-<SHA-256 of key>.json} per repository, schema version 1).
  *
  * <p>All methods are thread-safe. Call {@link #load()} once, before the cache is used.
  */
@@ -66,11 +71,8 @@ public final class LsRefsCache {
   private final CacheFileStore store;
   private final Executor writer;
   private final AtomicLong persistFailures = new AtomicLong();
-  private final AtomicLong fileWrites = new AtomicLong();
-  private final AtomicLong unchangedWrites = new AtomicLong();
   private final AtomicLong oversizedListings = new AtomicLong();
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
-  private final Map<String, String> writtenHashes = new ConcurrentHashMap<>();
 
   /*
    * Locking. `memoryLock` guards `lru`, an insertion-ordered map used as an LRU list (least
@@ -79,7 +81,8 @@ public final class LsRefsCache {
    * operations on immutable values, while deriving answers and all I/O happen outside the lock.
    *
    * Files are kept in step by sync(key), which under the key's file lock (a lock stripe) writes
-   * whatever memory holds for the key at that moment, or deletes the file if memory holds nothing.
+   * what changed of whatever memory holds for the key at that moment, or deletes the key's files if
+   * memory holds nothing.
    * Every memory change is followed by a sync of the keys it changed, and syncs of one key are
    * serialized, so the last sync of a key always sees memory after the last change: a file can
    * never be left older than memory, nor resurrected after an invalidation or eviction. Lock order:
@@ -154,13 +157,22 @@ public final class LsRefsCache {
      * it, so that duplicates and excess listings are dropped rather than rejected.
      */
     static Entry restore(String repoKey, URI upstream, List<RefListing> listings) {
-      if (listings.isEmpty()) {
-        throw new IllegalArgumentException("no listings for " + repoKey);
+      return restore(repoKey, Collections.nCopies(listings.size(), upstream), listings);
+    }
+
+    /**
+     * Rebuilds an entry from stored listings (newest first), each from its upstream, the way
+     * {@link #put} would have built it: listings older than a newer one from another upstream are
+     * dropped too.
+     */
+    static Entry restore(String repoKey, List<URI> upstreams, List<RefListing> listings) {
+      if (listings.isEmpty() || upstreams.size() != listings.size()) {
+        throw new IllegalArgumentException("no listings, or not one upstream each, for " + repoKey);
       }
       int oldest = listings.size() - 1;
-      Entry entry = new Entry(repoKey, upstream, List.of(listings.get(oldest)));
+      Entry entry = new Entry(repoKey, upstreams.get(oldest), List.of(listings.get(oldest)));
       for (int i = oldest - 1; i >= 0; i--) {
-        entry = entry.plus(upstream, listings.get(i));
+        entry = entry.plus(upstreams.get(i), listings.get(i));
       }
       return entry;
     }
@@ -261,8 +273,10 @@ public final class LsRefsCache {
    * cache (replacing in-memory entries of the same repositories), ordered for LRU by their newest
    * listing's time. A file that cannot be decoded (garbage, truncated, another schema version) is
    * renamed aside to {@code <name>.corrupt-<epoch millis>} with a warning, and leftover {@code
-   * .tmp} files of interrupted writes are deleted; neither stops the other files from loading. If
-   * more than {@code maxRepositories} repositories result, the least recent are evicted.
+   * .tmp} files of interrupted writes are deleted; neither stops the other files, nor the other
+   * listings of the same repository, from loading. Files of the earlier one-file-per-repository
+   * format are migrated: their listings are written in the current format, then they are deleted.
+   * If more than {@code maxRepositories} repositories result, the least recent are evicted.
    *
    * @return how many entries were read
    * @throws UncheckedIOException if the directory cannot be created or listed
@@ -275,9 +289,6 @@ public final class LsRefsCache {
       throw new UncheckedIOException("cannot read the ls-refs cache in " + store.directory(), e);
     }
     loaded.sort(Comparator.comparing(Entry::newestTime));
-    for (Entry entry : loaded) { // their files hold them: rewriting them unchanged is skipped
-      writtenHashes.put(entry.repoKey(), CacheFileStore.sha256(entry.toJson()));
-    }
     List<String> evicted;
     memoryLock.lock();
     try {
@@ -459,7 +470,7 @@ public final class LsRefsCache {
   }
 
   /**
-   * Forgets the repository and deletes its file, on the calling thread.
+   * Forgets the repository and deletes its files, on the calling thread.
    *
    * @param repoKey the repository's key
    */
@@ -525,16 +536,24 @@ public final class LsRefsCache {
   }
 
   /**
-   * @return how many cache files this instance has written (each an atomic replacement); a burst
-   *     of changes to one repository is coalesced into one or two
+   * @return how many listing files this instance has written (each an atomic replacement); a burst
+   *     of changes to one repository is coalesced into one or two writes of each listing changed
    */
   public long fileWrites() {
-    return fileWrites.get();
+    return store.fileWrites();
   }
 
-  /** @return how many writes were skipped because the file already held the same content */
+  /** @return the bytes of the listing files this instance has written */
+  public long bytesWritten() {
+    return store.bytesWritten();
+  }
+
+  /**
+   * @return how many scheduled writes of a repository found its files already holding what memory
+   *     holds, and wrote nothing
+   */
   public long unchangedWrites() {
-    return unchangedWrites.get();
+    return store.unchangedSyncs();
   }
 
   /** @return how many listings (or restored entries) were not cached for exceeding {@code maxBytes} */
@@ -616,29 +635,14 @@ public final class LsRefsCache {
   }
 
   /**
-   * Makes the key's file reflect memory; see the locking comment. Unless {@code force}, a write of
-   * the content last written is skipped.
+   * Makes the key's files reflect memory; see the locking comment. Unless {@code force}, listings
+   * already on disk are not written again.
    */
   private void sync(String repoKey, boolean force) {
     ReentrantLock fileLock = fileLocks[Math.floorMod(repoKey.hashCode(), fileLocks.length)];
     fileLock.lock();
     try {
-      Optional<Entry> current = get(repoKey);
-      if (current.isPresent()) {
-        byte[] content = current.get().toJson();
-        String hash = CacheFileStore.sha256(content);
-        if (!force && hash.equals(writtenHashes.get(repoKey))) {
-          unchangedWrites.incrementAndGet();
-          return;
-        }
-        writtenHashes.remove(repoKey); // the file's content is unknown until the write succeeds
-        store.write(repoKey, content);
-        writtenHashes.put(repoKey, hash);
-        fileWrites.incrementAndGet();
-      } else {
-        writtenHashes.remove(repoKey);
-        store.delete(repoKey);
-      }
+      store.sync(repoKey, get(repoKey).orElse(null), force);
     } catch (IOException e) {
       persistFailures.incrementAndGet();
       LOG.warn("Could not persist the ls-refs cache of {} in {}", repoKey, store.directory(), e);

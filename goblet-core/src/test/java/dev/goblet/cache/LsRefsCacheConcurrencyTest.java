@@ -77,7 +77,7 @@ class LsRefsCacheConcurrencyTest {
     assertThat(cache.size()).isBetween(0, MAX_REPOSITORIES);
     assertThat(filesIn(directory))
         .containsExactlyInAnyOrderElementsOf(
-            cache.entries().stream().map(e -> CacheFileStore.fileName(e.repoKey())).toList());
+            cache.entries().stream().map(e -> CacheFileStore.directoryName(e.repoKey())).toList());
     LsRefsCache reloaded = new LsRefsCache(directory, clock, MAX_REPOSITORIES);
     reloaded.load();
     assertThat(reloaded.entries()).containsExactlyInAnyOrderElementsOf(cache.entries());

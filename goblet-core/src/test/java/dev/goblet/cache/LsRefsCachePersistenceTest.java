@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.goblet.io.FileTrees;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -42,7 +43,11 @@ class LsRefsCachePersistenceTest {
   }
 
   private Path fileOf(String repoKey) {
-    return directory().resolve(CacheFileStore.fileName(repoKey));
+    return directory().resolve(CacheFileStore.directoryName(repoKey));
+  }
+
+  private Path listingFile(String repoKey, LsRefsArgs args) {
+    return fileOf(repoKey).resolve(CacheFileStore.listingFileName(args));
   }
 
   private static List<Path> list(Path directory) throws IOException {
@@ -79,13 +84,17 @@ class LsRefsCachePersistenceTest {
   void writesTheDocumentedJsonFormat() throws IOException {
     populatedCache();
 
+    assertThat(list(fileOf(REPO)))
+        .containsExactlyInAnyOrder(listingFile(REPO, CLONE), listingFile(REPO, LS_REMOTE));
     JsonObject json =
-        JsonParser.parseString(Files.readString(fileOf(REPO), UTF_8)).getAsJsonObject();
+        JsonParser.parseString(Files.readString(listingFile(REPO, LS_REMOTE), UTF_8))
+            .getAsJsonObject();
 
-    assertThat(json.get("version").getAsInt()).isEqualTo(1);
+    assertThat(json.get("version").getAsInt()).isEqualTo(2);
     assertThat(json.get("repository").getAsString()).isEqualTo(REPO);
     assertThat(json.get("upstream").getAsString()).isEqualTo(UPSTREAM.toString());
-    JsonObject newest = json.getAsJsonArray("listings").get(0).getAsJsonObject();
+    assertThat(json.get("sequence").getAsLong()).isEqualTo(2);
+    JsonObject newest = json.getAsJsonObject("listing");
     assertThat(newest.get("time").getAsString()).isEqualTo("2026-03-01T12:01:00Z");
     assertThat(newest.getAsJsonArray("prefixes")).isEmpty();
     assertThat(newest.get("symrefs").getAsBoolean()).isTrue();
@@ -99,7 +108,7 @@ class LsRefsCachePersistenceTest {
   void saveWritesEveryEntryAgain() throws IOException {
     LsRefsCache cache = populatedCache();
     for (Path file : list(directory())) {
-      Files.delete(file);
+      FileTrees.deleteTree(file);
     }
 
     cache.save();
@@ -113,67 +122,93 @@ class LsRefsCachePersistenceTest {
     return Arguments.of(name, content.getBytes(UTF_8));
   }
 
-  private static String document(String listings) {
-    return "{\"version\":1,\"repository\":\""
+  /** A listing file of {@link #REPO} for {@code ls-remote}, with {@code lines} as its lines. */
+  private static String document(String lines) {
+    return "{\"version\":2,\"repository\":\""
         + REPO
-        + "\",\"upstream\":\"https://x\","
-        + "\"listings\":"
-        + listings
-        + "}";
+        + "\",\"upstream\":\"https://x\",\"sequence\":9,"
+        + "\"listing\":{\"time\":\"2026-03-01T12:00:00Z\","
+        + "\"prefixes\":[],\"symrefs\":true,\"peel\":true,\"unborn\":true,"
+        + "\"lines\":"
+        + lines
+        + "}}";
   }
 
   static Stream<Arguments> corruptContents() {
-    String listing = "{\"time\":\"2026-03-01T12:00:00Z\",\"prefixes\":[],\"lines\":%s}";
     return Stream.of(
         Arguments.of("garbage bytes", new byte[] {0, (byte) 0xff, (byte) 0xfe, '{', 0x7f}),
         corrupt("truncated JSON", document("[]").substring(0, 60)),
         corrupt("empty file", ""),
         corrupt("JSON null", "null"),
-        corrupt("another schema version", document("[]").replace("\"version\":1", "\"version\":2")),
-        corrupt("no version", document("[]").replace("\"version\":1,", "")),
-        corrupt("no listings", document("[]").replace(",\"listings\":[]", "")),
-        corrupt("zero listings", document("[]")),
-        corrupt("listings of the wrong type", document("5")),
-        corrupt(
-            "unparsable time", document("[" + listing.formatted("[]") + "]").replace("2026-", "y")),
-        corrupt("malformed line", document("[" + listing.formatted("[\"oid\"]") + "]")),
-        corrupt("null line", document("[" + listing.formatted("[null]") + "]")),
+        corrupt("another schema version", document("[]").replace("\"version\":2", "\"version\":1")),
+        corrupt("no version", document("[]").replace("\"version\":2,", "")),
+        corrupt("no sequence", document("[]").replace("\"sequence\":9,", "")),
+        corrupt("no repository", document("[]").replace("\"repository\":\"" + REPO + "\",", "")),
+        corrupt("no lines", document("[]").replace(",\"lines\":[]", "")),
+        corrupt("no listing", document("[]").replaceAll(",\"listing\":.*", "}")),
+        corrupt("lines of the wrong type", document("5")),
+        corrupt("unparsable time", document("[]").replace("2026-", "y")),
+        corrupt("malformed line", document("[\"oid\"]")),
+        corrupt("null line", document("[null]")),
         corrupt("trailing garbage", document("[]") + "}"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("corruptContents")
-  void aCorruptFileIsSetAsideWhileTheOthersLoad(String name, byte[] corrupt) throws IOException {
+  void aCorruptListingFileIsSetAsideWhileTheOtherListingsAndFilesLoad(String name, byte[] corrupt)
+      throws IOException {
+    LsRefsCache first = populatedCache();
+    Path file = listingFile(REPO, LS_REMOTE);
+    Files.write(file, corrupt);
+
+    LsRefsCache reloaded = newCache();
+
+    assertThat(reloaded.load()).isEqualTo(2);
+    assertThat(reloaded.get(REPO).orElseThrow().listings())
+        .containsExactly(first.get(REPO).orElseThrow().listings().get(1)); // the clone's
+    assertThat(reloaded.get(OTHER)).isEqualTo(first.get(OTHER));
+    Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + clock.millis());
+    assertThat(file).doesNotExist();
+    assertThat(aside).hasBinaryContent(corrupt);
+  }
+
+  @Test
+  void aRepositoryWhoseListingsAreAllCorruptIsNotLoaded() throws IOException {
     populatedCache();
-    Files.write(fileOf(REPO), corrupt);
+    for (Path file : list(fileOf(REPO))) {
+      Files.writeString(file, "{ not json", UTF_8);
+    }
 
     LsRefsCache reloaded = newCache();
 
     assertThat(reloaded.load()).isEqualTo(1);
     assertThat(reloaded.get(REPO)).isEmpty();
-    assertThat(reloaded.get(OTHER)).isPresent();
-    Path aside = directory().resolve(CacheFileStore.fileName(REPO) + ".corrupt-" + clock.millis());
-    assertThat(fileOf(REPO)).doesNotExist();
-    assertThat(aside).hasBinaryContent(corrupt);
+    assertThat(list(fileOf(REPO)))
+        .hasSize(2)
+        .allMatch(file -> file.getFileName().toString().contains(".corrupt-"));
   }
 
   @Test
-  void aFileUnderAnotherRepositorysNameIsSetAside() throws IOException {
+  void aListingFileUnderAnotherRepositorysDirectoryIsSetAside() throws IOException {
     populatedCache();
-    Files.move(fileOf(OTHER), directory().resolve("renamed.json"));
+    Path moved = listingFile(REPO, FETCH);
+    Files.move(listingFile(OTHER, FETCH), moved);
 
     LsRefsCache reloaded = newCache();
 
     assertThat(reloaded.load()).isEqualTo(1);
     assertThat(reloaded.get(OTHER)).isEmpty();
-    assertThat(directory().resolve("renamed.json.corrupt-" + clock.millis())).exists();
+    assertThat(reloaded.get(REPO).orElseThrow().listings()).hasSize(2);
+    assertThat(moved.resolveSibling(moved.getFileName() + ".corrupt-" + clock.millis())).exists();
+    assertThat(fileOf(OTHER)).doesNotExist(); // left empty, so removed
   }
 
   @Test
   void aLeftoverTemporaryFileIsDeletedAndTheLastGoodFileLoads() throws IOException {
     LsRefsCache first = populatedCache();
-    Path leftover = directory().resolve(CacheFileStore.fileName(REPO) + "12345.tmp");
-    Files.writeString(leftover, "{\"version\":1,\"repos", UTF_8);
+    Path leftover =
+        fileOf(REPO).resolve(CacheFileStore.listingFileName(LS_REMOTE) + "12345.tmp");
+    Files.writeString(leftover, "{\"version\":2,\"repos", UTF_8); // cut mid-write
 
     LsRefsCache reloaded = newCache();
 
@@ -221,11 +256,17 @@ class LsRefsCachePersistenceTest {
 
     assertThat(cache.persistFailures()).isZero();
     assertThat(list(root)).containsExactly(directory());
-    List<Path> files = list(directory());
-    assertThat(files).hasSize(keys.size()).allMatch(Files::isRegularFile);
-    assertThat(files)
+    List<Path> repositories = list(directory());
+    assertThat(repositories).hasSize(keys.size()).allMatch(Files::isDirectory);
+    assertThat(repositories)
         .extracting(file -> file.getFileName().toString())
-        .allMatch(name -> name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*-[0-9a-f]{64}\\.json"));
+        .allMatch(name -> name.matches("[A-Za-z0-9_][A-Za-z0-9._-]*-[0-9a-f]{64}"));
+    for (Path repository : repositories) {
+      assertThat(list(repository))
+          .singleElement()
+          .matches(Files::isRegularFile)
+          .matches(file -> file.getFileName().toString().matches("[0-9a-f]{64}\\.json"));
+    }
 
     LsRefsCache reloaded = new LsRefsCache(directory(), clock, keys.size());
     assertThat(reloaded.load()).isEqualTo(keys.size());
@@ -238,6 +279,6 @@ class LsRefsCachePersistenceTest {
   void distinctKeysThatSanitizeAlikeGetDistinctFiles() {
     String[] keys = {"a/b", "a_b", "a:b", "a\\b"};
 
-    assertThat(Arrays.stream(keys).map(CacheFileStore::fileName).distinct()).hasSize(keys.length);
+    assertThat(Arrays.stream(keys).map(CacheFileStore::directoryName).distinct()).hasSize(keys.length);
   }
 }

@@ -37,7 +37,7 @@ class LsRefsCacheTest {
   }
 
   private Path fileOf(String repoKey) {
-    return directory.resolve(CacheFileStore.fileName(repoKey));
+    return directory.resolve(CacheFileStore.directoryName(repoKey));
   }
 
   @Test

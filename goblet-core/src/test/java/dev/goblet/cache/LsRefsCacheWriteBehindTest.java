@@ -12,7 +12,6 @@ import dev.goblet.cache.LsRefsCache.Entry;
 import dev.goblet.testing.FakeClock;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,11 +53,15 @@ class LsRefsCacheWriteBehindTest {
   }
 
   private Path fileOf(String repoKey) {
-    return directory.resolve(CacheFileStore.fileName(repoKey));
+    return directory.resolve(CacheFileStore.directoryName(repoKey));
   }
 
+  /** @return the repository's entry as a new instance would load it */
   private Entry onDisk(String repoKey) throws IOException {
-    return Entry.fromJson(Files.readAllBytes(fileOf(repoKey)));
+    return new CacheFileStore(directory, clock).loadAll().stream()
+        .filter(entry -> entry.repoKey().equals(repoKey))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -74,7 +77,7 @@ class LsRefsCacheWriteBehindTest {
     assertThat(writer.tasks).hasSize(1);
     assertThat(fileOf(REPO)).doesNotExist(); // nothing written on the callers' threads
     writer.runAll();
-    assertThat(cache.fileWrites()).isEqualTo(1);
+    assertThat(cache.fileWrites()).isEqualTo(2); // one write of each of the two listings
     assertThat(onDisk(REPO)).isEqualTo(cache.get(REPO).orElseThrow());
     assertThat(onDisk(REPO).newestTime()).isEqualTo(clock.instant());
   }

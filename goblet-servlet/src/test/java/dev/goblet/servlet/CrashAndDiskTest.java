@@ -80,12 +80,12 @@ class CrashAndDiskTest extends HarnessTestBase {
     clone("owner/warm", "before");
     harness.stopProxy();
     Path cacheFiles = harness.config().lsRefsCachePath();
-    Path goodFile;
-    try (Stream<Path> files = Files.list(cacheFiles)) {
+    Path goodFile; // a listing file, in its repository's directory
+    try (Stream<Path> files = Files.walk(cacheFiles, 2)) {
       goodFile = files.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
     }
-    Path partialTemp = cacheFiles.resolve(goodFile.getFileName() + "12345.tmp");
-    Files.writeString(partialTemp, "{\"version\":1,\"repository\":\"owner/wa"); // cut mid-write
+    Path partialTemp = goodFile.resolveSibling(goodFile.getFileName() + "12345.tmp");
+    Files.writeString(partialTemp, "{\"version\":2,\"repository\":\"owner/wa"); // cut mid-write
     Path mirrorParent;
     try (Stream<Path> dirs = Files.walk(cacheRoot, 4)) {
       mirrorParent =

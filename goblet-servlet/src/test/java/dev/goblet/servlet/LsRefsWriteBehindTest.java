@@ -59,12 +59,11 @@ class LsRefsWriteBehindTest extends HarnessTestBase {
     return git.runOk(tmp, "ls-remote", harness.directUrl("owner/repo")).stdout();
   }
 
-  private Entry persisted() throws Exception {
-    try (Stream<Path> files = Files.list(harness.config().lsRefsCachePath())) {
-      List<Path> entries = files.filter(f -> f.toString().endsWith(".json")).toList();
-      assertThat(entries).hasSize(1);
-      return Entry.fromJson(Files.readAllBytes(entries.get(0)));
-    }
+  /** @return the one entry the files hold, as a new cache loads them */
+  private Entry persisted() {
+    LsRefsCache files = new LsRefsCache(harness.config().lsRefsCachePath(), clock, 10);
+    assertThat(files.load()).isEqualTo(1);
+    return files.entries().iterator().next();
   }
 
   @Test
@@ -105,7 +104,7 @@ class LsRefsWriteBehindTest extends HarnessTestBase {
     assertThat(offline.exitCode()).isNotZero();
     assertThat(offline.stderr()).contains("no cached ls-refs available");
     harness.stopProxy();
-    try (Stream<Path> files = Files.list(harness.config().lsRefsCachePath())) {
+    try (Stream<Path> files = Files.walk(harness.config().lsRefsCachePath())) {
       assertThat(files.filter(f -> f.toString().endsWith(".json"))).isEmpty();
     }
   }

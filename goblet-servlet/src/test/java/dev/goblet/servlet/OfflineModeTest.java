@@ -220,18 +220,26 @@ class OfflineModeTest extends HarnessTestBase {
     git.runOk(tmp, "clone", harness.proxyUrl("owner/other"), harness.dir("other").toString());
     harness.stopProxy();
     Path cacheDir = harness.config().lsRefsCachePath();
-    Path otherFile;
-    try (Stream<Path> files = Files.list(cacheDir)) {
-      otherFile = files.filter(p -> p.toString().contains("other")).findFirst().orElseThrow();
+    Path otherDir;
+    try (Stream<Path> dirs = Files.list(cacheDir)) {
+      otherDir = dirs.filter(p -> p.toString().contains("other")).findFirst().orElseThrow();
     }
-    Files.writeString(otherFile, "{ not json");
+    List<Path> otherFiles; // one per listing the clone left
+    try (Stream<Path> files = Files.list(otherDir)) {
+      otherFiles = files.toList();
+    }
+    assertThat(otherFiles).isNotEmpty();
+    for (Path file : otherFiles) {
+      Files.writeString(file, "{ not json");
+    }
 
     harness.upstream().stop();
     startProxy();
     cloneThroughProxy("after-corruption");
-    try (Stream<Path> files = Files.list(cacheDir)) {
+    try (Stream<Path> files = Files.list(otherDir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .anyMatch(name -> name.contains(".corrupt-"));
+          .hasSameSizeAs(otherFiles)
+          .allMatch(name -> name.contains(".corrupt-"));
     }
     GitCli.Result other =
         git.run(tmp, "clone", harness.proxyUrl("owner/other"), harness.dir("other2").toString());

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code git fetch <remote> main} with nothing new, in one client repository with two
  *       remotes, the proxy (upstream on: every ls-refs is relayed and remembered) and the upstream
  *       directly, interleaved, {@code -Dgoblet.bench.fetches} times each (default 60): the
- *       proxy's overhead per fetch;
+ *       proxy's overhead per fetch, and the cache files and bytes written behind it;
  *   <li>the same proxy's and upstream's server side alone: the ls-refs request of that fetch,
  *       POSTed over HTTP, five times as many runs;
  *   <li>{@code -Dgoblet.bench.listings} (default 1,000; 0 skips this part) listings of that repository's 50,000 refs,
@@ -109,7 +109,7 @@ class LsRefsHotPathBenchmark {
         git.runOk(client, "fetch", "-q", "proxy", "main");
         git.runOk(client, "fetch", "-q", "direct", "main");
       }
-      long writesBefore = proxy.lsRefsCache().fileWrites();
+      Writes before = Writes.of(proxy.lsRefsCache());
       long[] proxied = new long[runs];
       long[] native_ = new long[runs];
       long[] overhead = new long[runs];
@@ -118,10 +118,9 @@ class LsRefsHotPathBenchmark {
         native_[i] = timed(() -> git.runOk(client, "fetch", "-q", "direct", "main"));
         overhead[i] = proxied[i] - native_[i];
       }
-      long writes = proxy.lsRefsCache().fileWrites() - writesBefore;
       return table("`git fetch <remote> main`, nothing new, " + REFS + " refs, " + runs
               + " interleaved runs each", proxied, native_, overhead)
-          + "- cache files written during the " + runs + " proxied fetches: " + writes + "\n\n";
+          + before.since(proxy.lsRefsCache(), runs, "proxied fetches");
     } finally {
       BenchmarkSuite.deleteTree(client);
     }
@@ -139,7 +138,7 @@ class LsRefsHotPathBenchmark {
       post(viaProxy, body);
       post(direct, body);
     }
-    long writesBefore = proxy.lsRefsCache().fileWrites();
+    Writes before = Writes.of(proxy.lsRefsCache());
     long[] proxied = new long[runs];
     long[] native_ = new long[runs];
     long[] overhead = new long[runs];
@@ -148,11 +147,27 @@ class LsRefsHotPathBenchmark {
       native_[i] = timed(() -> post(direct, body));
       overhead[i] = proxied[i] - native_[i];
     }
-    long writes = proxy.lsRefsCache().fileWrites() - writesBefore;
     return table("one ls-refs POST with `git fetch origin main`'s prefixes, answer read whole, "
             + REFS + " refs, " + runs + " interleaved runs each",
         proxied, native_, overhead)
-        + "- cache files written during the " + runs + " proxied requests: " + writes + "\n\n";
+        + before.since(proxy.lsRefsCache(), runs, "proxied requests");
+  }
+
+  /** The cache's file-write counters at one moment. */
+  private record Writes(long files, long bytes) {
+    static Writes of(LsRefsCache cache) {
+      cache.flush(); // what is still behind is written now, and counted where it belongs
+      return new Writes(cache.fileWrites(), cache.bytesWritten());
+    }
+
+    /** @return a report line of the files and bytes written since this moment */
+    String since(LsRefsCache cache, int rounds, String what) {
+      Writes now = of(cache);
+      long bytes = now.bytes() - bytes();
+      return "- cache files written during the " + rounds + " " + what + ": "
+          + (now.files() - files()) + ", " + bytes + " bytes in all, "
+          + String.format("%.0f", (double) bytes / rounds) + " bytes per round\n\n";
+    }
   }
 
   private static void post(String repositoryUrl, byte[] body) throws Exception {
