@@ -22,7 +22,7 @@ import java.util.List;
  * The JSON forms of the ls-refs cache.
  *
  * <p>A whole repository's entry, schema version {@value #VERSION}, as {@link Entry#toJson()} writes
- * it for copies such as backups, and as cache files held it before version 2 of the cache
+ * it for copies such as snapshot stores, and as cache files held it before version 2 of the cache
  * directory (one file per repository):
  *
  * <pre>{@code

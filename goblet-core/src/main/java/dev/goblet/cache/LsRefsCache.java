@@ -133,7 +133,7 @@ public final class LsRefsCache {
 
     /**
      * @return this entry in the cache file format (JSON, schema version 1, UTF-8), for copies such
-     *     as backups; {@link #fromJson} reads it back
+     *     as snapshots; {@link #fromJson} reads it back
      */
     public byte[] toJson() {
       return CacheFileCodec.encode(this);
@@ -348,7 +348,7 @@ public final class LsRefsCache {
   }
 
   /**
-   * Adds an entry from elsewhere (such as a backup) as the repository's most recently used entry,
+   * Adds an entry from elsewhere (such as a snapshot store) as the repository's most recently used entry,
    * unless the cache already holds an entry for the repository whose newest listing is as new or
    * newer, and if it fits in {@code maxBytes}; evicts beyond the limits and persists like {@link
    * #put}.

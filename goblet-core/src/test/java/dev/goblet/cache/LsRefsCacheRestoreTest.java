@@ -15,7 +15,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Entries copied out of one cache (for backups) and restored into another. */
+/** Entries copied out of one cache (for snapshot stores) and restored into another. */
 class LsRefsCacheRestoreTest {
   private static final String REPO = "github.com/owner/repo";
   private static final URI UPSTREAM = URI.create("https://github.com/owner/repo");
