@@ -153,15 +153,19 @@ public final class GobletProxy implements AutoCloseable {
                         config.clock(),
                         config.storePublishDelay(),
                         config.upstreamFetchTimeout(),
+                        work.executor(ownedExecutors.restores()),
                         new SnapshotMetrics(metrics.registry(), config.metricPrefix()),
                         errors))
             .orElse(null);
+    MirrorSeeder seeder = snapshots == null ? MirrorSeeder.NONE : snapshots;
     LsRefsHandler lsRefs =
         new LsRefsHandler(
             client,
             gate,
             lsRefsCache,
             mirrors,
+            seeder,
+            config.upstreamFetchTimeout(),
             background,
             new LsRefsHandler.OfflinePolicy(
                 config.offlineMode(), config.lsRefsCacheTtl(), config.lsRefsMaxStaleness()),
@@ -169,6 +173,8 @@ public final class GobletProxy implements AutoCloseable {
     this.fetch =
         new FetchHandler(
             gate,
+            mirrors,
+            seeder,
             config.upstreamFetchTimeout(),
             new FetchHandler.Packs(
                 config.cacheRoot().resolve(PACK_CACHE_DIR),
@@ -185,13 +191,11 @@ public final class GobletProxy implements AutoCloseable {
         new SmartHttpHandler(
             authorizer(config, client, gate, metrics),
             config.urlCanonicalizer(),
-            mirrors,
             lsRefs,
             fetch,
             errors,
             config.maxRequestBodyBytes(),
-            metrics,
-            snapshots == null ? MirrorSeeder.NONE : snapshots);
+            metrics);
   }
 
   /** @return told of repacks and evictions: counts them, and drops an evicted repository's refs */

@@ -34,11 +34,15 @@ public final class ProxyExecutors implements AutoCloseable {
    */
   public static final int CACHE_WRITE_QUEUE = 1024;
 
+  /** How many restores from a snapshot store may wait for a thread before more are refused. */
+  public static final int RESTORE_QUEUE = 256;
+
   private final List<ExecutorService> owned = new ArrayList<>();
   private final ExecutorService packGenerations;
   private final UpstreamFetchExecutor upstreamFetches;
   private final ExecutorService background;
   private final ExecutorService cacheWrites;
+  private final ExecutorService restores;
   private final ScheduledExecutorService ticks;
 
   /**
@@ -59,6 +63,11 @@ public final class ProxyExecutors implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             BACKGROUND_QUEUE);
     this.cacheWrites = bounded("goblet-cache-write-", 1, CACHE_WRITE_QUEUE);
+    this.restores =
+        bounded(
+            "goblet-restore-",
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            RESTORE_QUEUE);
     ScheduledThreadPoolExecutor ticker =
         new ScheduledThreadPoolExecutor(1, daemonThreads("goblet-watchdog-"));
     ticker.setRemoveOnCancelPolicy(true);
@@ -98,6 +107,14 @@ public final class ProxyExecutors implements AutoCloseable {
    */
   public ExecutorService cacheWrites() {
     return cacheWrites;
+  }
+
+  /**
+   * @return runs the restores of mirrors from a snapshot store that requests wait for (the waiting
+   *     request keeps its client alive meanwhile); a full queue refuses new tasks
+   */
+  public ExecutorService restores() {
+    return restores;
   }
 
   private ExecutorService bounded(String namePrefix, int threads, int queue) {

@@ -3,6 +3,9 @@ package dev.goblet.protocol;
 import dev.goblet.GobletException;
 import dev.goblet.Status;
 import dev.goblet.repository.Mirror;
+import dev.goblet.repository.MirrorManager;
+import dev.goblet.repository.MirrorSeeder;
+import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.upstream.UpstreamGate;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -34,8 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves fetches (a protocol v2 {@code fetch} command, or a stateless v0/v1 upload-pack request)
  * from the mirror with JGit's {@link UploadPack} (which handles haves, shallow, filters and
- * everything else), after making sure the mirror has every want: when it does not, the request
- * shares the mirror's upstream fetch and waits for it to end — no polling. {@code deepen-relative},
+ * everything else), after making sure the mirror has every want: a mirror the replica lacks is
+ * first seeded (restored from a snapshot store), and when the mirror lacks a want, the request
+ * shares the mirror's upstream fetch; it waits for either to end — no polling — keeping its client
+ * alive meanwhile. {@code deepen-relative},
  * which UploadPack lacks, is translated first (see {@link DeepenRelative}). Thread-safe.
  */
 public final class FetchHandler implements AutoCloseable {
@@ -89,6 +94,8 @@ public final class FetchHandler implements AutoCloseable {
   private static final byte[] NAK = Keepalive.Opening.NAK.packet();
 
   private final UpstreamGate gate;
+  private final MirrorManager mirrors;
+  private final MirrorSeeder seeder;
   private final Duration waitLimit;
   private final PackCache packs;
   private final Keepalives keepalives;
@@ -96,20 +103,26 @@ public final class FetchHandler implements AutoCloseable {
 
   /**
    * @param gate the upstream switch and breakers
-   * @param waitLimit the longest a request waits for one upstream fetch, and for its pack
-   *     generation to start
+   * @param mirrors the mirrors, leased for each request
+   * @param seeder gives a mirror the replica lacks its first content before a fetch uses it
+   * @param waitLimit the longest a request waits for its mirror's seeding, for one upstream fetch,
+   *     and for its pack generation to start
    * @param packs where answers are spooled and generated
    * @param keepalives how waiting clients are kept alive and informed
    * @param listener told how each fetch was served
    */
   public FetchHandler(
       UpstreamGate gate,
+      MirrorManager mirrors,
+      MirrorSeeder seeder,
       Duration waitLimit,
       Packs packs,
       Keepalives keepalives,
       Listener listener) {
     this.keepalives = keepalives;
     this.gate = gate;
+    this.mirrors = mirrors;
+    this.seeder = seeder;
     this.waitLimit = waitLimit;
     this.packs =
         new PackCache(
@@ -126,7 +139,7 @@ public final class FetchHandler implements AutoCloseable {
   /**
    * Serves a protocol v2 {@code fetch}.
    *
-   * @param mirror the repository's mirror
+   * @param upstream the canonical upstream repository, whose mirror serves the fetch
    * @param command the client's fetch command
    * @param protocolParameters the client's {@code Git-Protocol} header values, such as {@code
    *     version=2}
@@ -136,7 +149,7 @@ public final class FetchHandler implements AutoCloseable {
    * @throws IOException when writing the pack fails
    */
   public boolean fetch(
-      Mirror mirror, Command command, List<String> protocolParameters, OutputStream out)
+      URI upstream, Command command, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
     List<ObjectId> wants = wants(command);
     boolean relative = command.arguments().contains(DeepenRelative.KEYWORD);
@@ -154,39 +167,52 @@ public final class FetchHandler implements AutoCloseable {
             out, Keepalive.Opening.PACKFILE, !command.arguments().contains("no-progress"),
             keepalives.interval(), System::nanoTime);
     return keptAlive(
-        mirror,
+        upstream,
         keepalive,
         answersWithPackfileOnly(command),
-        () ->
+        mirror ->
             fetch(mirror, command, protocolParameters, keepalive, wants, relative, shallows, depth));
   }
 
-  /** A fetch's work once its answer may have been opened. */
+  /** A fetch's work on its leased mirror, once its answer may have been opened. */
   private interface Work {
-    boolean run() throws GobletException, IOException;
+    boolean run(Mirror mirror) throws GobletException, IOException;
   }
 
   /**
-   * Runs a fetch's work, first opening its answer when keepalives are on and the answer's start is
-   * known already ({@code opensEarly}), and saying the outage then. A failure after the opening
-   * goes to the client as a side-band-3 error and is rethrown as an {@link AnsweredException}.
+   * Runs a fetch's work on its leased mirror, first opening its answer when keepalives are on and
+   * the answer's start is known already ({@code opensEarly}), and saying the outage then. A mirror
+   * being seeded (restored from a snapshot store) is waited for after the opening, and leased then;
+   * any other is leased before it, so that a mirror that cannot be opened gets a plain ERR. A
+   * failure after the opening goes to the client as a side-band-3 error and is rethrown as an
+   * {@link AnsweredException}.
    */
-  private boolean keptAlive(Mirror mirror, Keepalive keepalive, boolean opensEarly, Work work)
+  private boolean keptAlive(URI upstream, Keepalive keepalive, boolean opensEarly, Work work)
       throws GobletException, IOException {
     // A refused repository gets a plain ERR, before the answer opens.
-    gate.requireNotRefused(mirror.upstreamUrl());
+    gate.requireNotRefused(upstream);
+    CompletableFuture<Void> seeding = seeder.seed(upstream);
+    MirrorManager.Lease lease = seeding.isDone() ? mirrors.leaseForRequest(upstream) : null;
     try {
       if (keepalives.enabled() && opensEarly) {
         keepalive.start();
-        sayOutage(mirror, keepalive);
+        sayOutage(upstream, keepalive);
       }
-      return work.run();
+      if (lease == null) {
+        awaitSeeding(upstream, seeding, keepalive);
+        lease = mirrors.leaseForRequest(upstream);
+      }
+      return work.run(lease.mirror());
     } catch (GobletException e) {
       if (!keepalive.started() || e instanceof AnsweredException) {
         throw e;
       }
       keepalive.fail(e.getMessage());
       throw new AnsweredException(e.status(), e.getMessage(), e);
+    } finally {
+      if (lease != null) {
+        lease.close();
+      }
     }
   }
 
@@ -240,15 +266,15 @@ public final class FetchHandler implements AutoCloseable {
   }
 
   /** Tells the user that refs came from the cache while the upstream is unavailable. */
-  private void sayOutage(Mirror mirror, Keepalive keepalive) throws IOException {
-    if (!gate.isUnavailable(mirror.upstreamUrl())) {
+  private void sayOutage(URI upstream, Keepalive keepalive) throws IOException {
+    if (!gate.isUnavailable(upstream)) {
       return;
     }
-    Optional<Duration> age = keepalives.cachedRefsAge().apply(mirror.key());
+    Optional<Duration> age = keepalives.cachedRefsAge().apply(RepositoryPaths.key(upstream));
     if (age.isPresent()) {
       long minutes = age.get().toMinutes();
       keepalive.say(
-          mirror.upstreamUrl().getRawAuthority() + " is unavailable; refs served from cache, "
+          upstream.getRawAuthority() + " is unavailable; refs served from cache, "
               + (minutes > 0 ? minutes + " min" : age.get().toSeconds() + " s") + " old");
     }
   }
@@ -259,7 +285,7 @@ public final class FetchHandler implements AutoCloseable {
    * answered {@code NAK} whatever the mirror holds: with keepalives on, that {@code NAK} is written
    * at once and keepalives follow it while the proxy waits (see {@link Keepalive}).
    *
-   * @param mirror the repository's mirror
+   * @param upstream the canonical upstream repository, whose mirror serves the request
    * @param request the client's request
    * @param protocolParameters the client's {@code Git-Protocol} header values, possibly none
    * @param out the response body
@@ -268,17 +294,17 @@ public final class FetchHandler implements AutoCloseable {
    * @throws IOException when writing the answer fails
    */
   boolean fetchV0(
-      Mirror mirror, V0Request request, List<String> protocolParameters, OutputStream out)
+      URI upstream, V0Request request, List<String> protocolParameters, OutputStream out)
       throws GobletException, IOException {
     Keepalive keepalive =
         new Keepalive(
             out, Keepalive.Opening.NAK, request.wantsProgress(), keepalives.interval(),
             System::nanoTime);
     return keptAlive(
-        mirror,
+        upstream,
         keepalive,
         request.answersNakThenSideBandPack(),
-        () -> fetchV0(mirror, request, protocolParameters, keepalive));
+        mirror -> fetchV0(mirror, request, protocolParameters, keepalive));
   }
 
   private boolean fetchV0(
@@ -494,31 +520,34 @@ public final class FetchHandler implements AutoCloseable {
     return new Command(command.name(), command.capabilities(), arguments);
   }
 
+  /**
+   * Waits for the seeding of a mirror the replica lacks (a restore from the snapshot store), up to
+   * the wait limit, keeping the client alive meanwhile; past the limit the request goes on as for
+   * a new mirror.
+   */
+  private void awaitSeeding(URI upstream, CompletableFuture<Void> seeding, Keepalive keepalive)
+      throws GobletException, IOException {
+    keepalive.activity("restoring " + repositoryPath(upstream) + " from the snapshot store");
+    try {
+      if (!waitFor(seeding, keepalive)) {
+        log.warn("not waiting longer for the restore of {}", upstream);
+      }
+    } catch (ExecutionException e) {
+      log.warn("the restore of {} failed", upstream, e.getCause()); // a seeder never fails so
+    }
+  }
+
   /** Waits for an upstream fetch, keeping the client alive meanwhile. */
   private void await(CompletableFuture<Void> fetch, Mirror mirror, Keepalive keepalive)
       throws GobletException, IOException {
     URI upstream = mirror.upstreamUrl();
     keepalive.activity(
-        "fetching " + upstream.getRawPath().replaceFirst("^/", "") + " from "
-            + upstream.getRawAuthority());
-    long deadline = System.nanoTime() + waitLimit.toNanos();
+        "fetching " + repositoryPath(upstream) + " from " + upstream.getRawAuthority());
     try {
-      while (true) {
-        long left = deadline - System.nanoTime();
-        try {
-          fetch.get(Math.max(1, Math.min(left, WAIT_SLICE.toNanos())), TimeUnit.NANOSECONDS);
-          return;
-        } catch (TimeoutException e) {
-          if (System.nanoTime() - deadline >= 0) {
-            throw new GobletException(
-                Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch", e);
-          }
-          keepalive.idle();
-        }
+      if (!waitFor(fetch, keepalive)) {
+        throw new GobletException(
+            Status.GATEWAY_TIMEOUT, "timed out waiting for the upstream fetch");
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new GobletException(Status.UNAVAILABLE, "interrupted waiting for the upstream", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof GobletException g) {
@@ -526,6 +555,38 @@ public final class FetchHandler implements AutoCloseable {
       }
       throw new GobletException(Status.INTERNAL, "fetching from the upstream failed", cause);
     }
+  }
+
+  /**
+   * Waits for {@code work} up to the wait limit, writing keepalives or progress to the client.
+   *
+   * @return whether the work ended within the limit
+   * @throws ExecutionException when the work failed
+   */
+  private boolean waitFor(CompletableFuture<?> work, Keepalive keepalive)
+      throws GobletException, IOException, ExecutionException {
+    long deadline = System.nanoTime() + waitLimit.toNanos();
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        try {
+          work.get(Math.max(1, Math.min(left, WAIT_SLICE.toNanos())), TimeUnit.NANOSECONDS);
+          return true;
+        } catch (TimeoutException e) {
+          if (System.nanoTime() - deadline >= 0) {
+            return false;
+          }
+          keepalive.idle();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GobletException(Status.UNAVAILABLE, "interrupted while waiting", e);
+    }
+  }
+
+  private static String repositoryPath(URI upstream) {
+    return upstream.getRawPath().replaceFirst("^/", "");
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.goblet.cache.LsRefsCache;
 import dev.goblet.cache.RefLine;
 import dev.goblet.repository.Mirror;
 import dev.goblet.repository.MirrorManager;
+import dev.goblet.repository.MirrorSeeder;
 import dev.goblet.repository.RepositoryPaths;
 import dev.goblet.upstream.UpstreamClient;
 import dev.goblet.upstream.UpstreamException;
@@ -25,7 +26,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.slf4j.Logger;
@@ -96,6 +100,8 @@ public final class LsRefsHandler {
   private final UpstreamGate gate;
   private final LsRefsCache cache;
   private final MirrorManager mirrors;
+  private final MirrorSeeder seeder;
+  private final Duration seedWait;
   private final Executor executor;
   private final OfflinePolicy policy;
   private final Listener listener;
@@ -110,6 +116,9 @@ public final class LsRefsHandler {
    * @param gate the upstream switch and breakers
    * @param cache remembers answers
    * @param mirrors the mirrors (a behind mirror gets a background fetch)
+   * @param seeder gives a mirror the replica lacks its first content (and the cache its entry)
+   *     before an answer from the cache is checked against the mirror
+   * @param seedWait the longest such an answer waits for the seeding
    * @param executor runs background refreshes
    * @param policy offline settings
    * @param listener told of cache use
@@ -119,6 +128,8 @@ public final class LsRefsHandler {
       UpstreamGate gate,
       LsRefsCache cache,
       MirrorManager mirrors,
+      MirrorSeeder seeder,
+      Duration seedWait,
       Executor executor,
       OfflinePolicy policy,
       Listener listener) {
@@ -126,6 +137,8 @@ public final class LsRefsHandler {
     this.gate = gate;
     this.cache = cache;
     this.mirrors = mirrors;
+    this.seeder = seeder;
+    this.seedWait = seedWait;
     this.executor = executor;
     this.policy = policy;
     this.listener = listener;
@@ -194,6 +207,7 @@ public final class LsRefsHandler {
 
   private Answer fromCache(URI upstream, String key, LsRefsArgs args, UpstreamException failure)
       throws GobletException, IOException {
+    awaitSeeding(upstream, key);
     Optional<LsRefsCache.Answer> cached = cache.answer(key, args);
     Optional<Mirror> mirror = mirrors.find(upstream);
     if (cached.isEmpty() || mirror.isEmpty()) {
@@ -223,6 +237,24 @@ public final class LsRefsHandler {
     listener.cacheHit(answer);
     logServe(key, stale, age, servable.withheld, unavailableReason(upstream, failure));
     return answer;
+  }
+
+  /**
+   * Waits, up to the seed wait, for the seeding of a mirror the replica lacks (a restore from the
+   * snapshot store, which brings the ls-refs entry too). An ls-refs answer cannot carry keepalives,
+   * so the client hears nothing meanwhile.
+   */
+  private void awaitSeeding(URI upstream, String key) throws GobletException {
+    try {
+      seeder.seed(upstream).get(seedWait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GobletException(Status.UNAVAILABLE, "interrupted while waiting", e);
+    } catch (TimeoutException e) {
+      log.warn("not waiting longer for the restore of {}", key);
+    } catch (ExecutionException e) {
+      log.warn("the restore of {} failed", key, e.getCause()); // a seeder never fails so
+    }
   }
 
   private String unavailableReason(URI upstream, UpstreamException failure) {

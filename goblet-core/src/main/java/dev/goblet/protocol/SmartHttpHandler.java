@@ -7,8 +7,6 @@ import dev.goblet.GobletException;
 import dev.goblet.RequestAuthorizer;
 import dev.goblet.Status;
 import dev.goblet.UrlCanonicalizer;
-import dev.goblet.repository.MirrorManager;
-import dev.goblet.repository.MirrorSeeder;
 import dev.goblet.repository.RepositoryPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -74,18 +72,15 @@ public final class SmartHttpHandler {
 
   private final RequestAuthorizer authorizer;
   private final UrlCanonicalizer canonicalizer;
-  private final MirrorManager mirrors;
   private final LsRefsHandler lsRefs;
   private final FetchHandler fetch;
   private final ErrorReporter errors;
   private final long maxBodyBytes;
   private final Listener listener;
-  private final MirrorSeeder seeder;
 
   /**
    * @param authorizer runs first on every request
    * @param canonicalizer maps paths to upstreams
-   * @param mirrors the mirrors
    * @param lsRefs answers ls-refs
    * @param fetch answers fetch
    * @param errors receives server-side errors written as ERR packets (guarded)
@@ -95,44 +90,13 @@ public final class SmartHttpHandler {
   public SmartHttpHandler(
       RequestAuthorizer authorizer,
       UrlCanonicalizer canonicalizer,
-      MirrorManager mirrors,
       LsRefsHandler lsRefs,
       FetchHandler fetch,
       ErrorReporter errors,
       long maxBodyBytes,
       Listener listener) {
-    this(authorizer, canonicalizer, mirrors, lsRefs, fetch, errors, maxBodyBytes, listener,
-        MirrorSeeder.NONE);
-  }
-
-  /**
-   * Like the other constructor, with a seeder that gives a repository's mirror its first content
-   * (a snapshot from the fleet's store) before any command for it runs.
-   *
-   * @param authorizer runs first on every request
-   * @param canonicalizer maps paths to upstreams
-   * @param mirrors the mirrors
-   * @param lsRefs answers ls-refs
-   * @param fetch answers fetch
-   * @param errors receives server-side errors written as ERR packets (guarded)
-   * @param maxBodyBytes the largest decoded request body accepted
-   * @param listener told of every command's outcome
-   * @param seeder runs before the commands of a request for a repository
-   */
-  public SmartHttpHandler(
-      RequestAuthorizer authorizer,
-      UrlCanonicalizer canonicalizer,
-      MirrorManager mirrors,
-      LsRefsHandler lsRefs,
-      FetchHandler fetch,
-      ErrorReporter errors,
-      long maxBodyBytes,
-      Listener listener,
-      MirrorSeeder seeder) {
-    this.seeder = seeder;
     this.authorizer = authorizer;
     this.canonicalizer = canonicalizer;
-    this.mirrors = mirrors;
     this.lsRefs = lsRefs;
     this.fetch = fetch;
     this.errors = errors;
@@ -170,9 +134,6 @@ public final class SmartHttpHandler {
     } catch (IllegalArgumentException e) {
       throw new GobletException(
           Status.BAD_REQUEST, "the repository path does not name a repository the proxy can keep");
-    }
-    if (route.endpoint() != Endpoint.RECEIVE_PACK) {
-      seeder.seed(upstream);
     }
     return switch (route.endpoint()) {
       case RECEIVE_PACK -> throw pushRefused(upstream);
@@ -276,12 +237,7 @@ public final class SmartHttpHandler {
               writeLsRefs(response, answer);
               return cacheState(answer.source());
             }
-            : () -> {
-              try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
-                return servedFrom(
-                    fetch.fetch(lease.mirror(), command, protocol, response.body()));
-              }
-            };
+            : () -> servedFrom(fetch.fetch(upstream, command, protocol, response.body()));
     run(request, command.name(), step, message -> writeError(response, message));
   }
 
@@ -299,12 +255,7 @@ public final class SmartHttpHandler {
     run(
         request,
         Command.FETCH,
-        () -> {
-          try (MirrorManager.Lease lease = mirrors.leaseForRequest(upstream)) {
-            return servedFrom(
-                fetch.fetchV0(lease.mirror(), fetchRequest, protocol, response.body()));
-          }
-        },
+        () -> servedFrom(fetch.fetchV0(upstream, fetchRequest, protocol, response.body())),
         message -> writeError(response, message));
   }
 

@@ -30,6 +30,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -45,12 +46,14 @@ import org.slf4j.LoggerFactory;
  * A replica's part in a fleet sharing a {@link SnapshotStore}:
  *
  * <ul>
- *   <li><b>Restore on demand</b> ({@link #seed}): a request for a repository this replica has no
- *       mirror of first restores the mirror from the newest usable snapshot, and the shared ls-refs
- *       entry into the ls-refs cache; concurrent requests wait for that one restore. The request
- *       then goes on as usual: with the upstream up, the restored mirror fetches only what it
- *       lacks; with it down, ls-refs is answered from the restored entry under offline mode's
- *       rules (only refs whose objects the mirror has).
+ *   <li><b>Restore on demand</b> ({@link #seed}): a request that needs the mirror of a
+ *       repository this replica has none of (a fetch, or ls-refs answered from the cache) first
+ *       restores the mirror from the newest usable snapshot, and the shared ls-refs entry into the
+ *       ls-refs cache, on the restore executor; concurrent requests wait for that one restore (a
+ *       fetch keeps its client alive meanwhile). The request then goes on as usual: with the
+ *       upstream up, the restored mirror fetches only what it lacks; with it down, ls-refs is
+ *       answered from the restored entry under offline mode's rules (only refs whose objects the
+ *       mirror has).
  *   <li><b>Restore at start</b> ({@link #restoreAll}, when the host asks for it): every
  *       repository with a snapshot in the store and no mirror here is restored the same way, one
  *       at a time; a request for a repository being restored waits for that restore.
@@ -81,6 +84,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
   private final Clock clock;
   private final Duration publishDelay;
   private final Duration restoreWait;
+  private final Executor restores;
   private final SnapshotListener listener;
   private final ErrorReporter errors;
   private final SnapshotPublisher publisher;
@@ -104,7 +108,9 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
    * @param cacheRoot the cache root (snapshots are staged in hidden directories there)
    * @param clock decides when a repository is due
    * @param publishDelay the least time between two snapshots of one repository by this replica
-   * @param restoreWait how long a request waits for another request's restore of its repository
+   * @param restoreWait how long the restore at start waits for a request's restore of a
+   *     repository, and close for running restores
+   * @param restores runs the restores that requests start ({@link #seed})
    * @param listener told of outcomes
    * @param errors receives failures (guarded)
    */
@@ -116,6 +122,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
       Clock clock,
       Duration publishDelay,
       Duration restoreWait,
+      Executor restores,
       SnapshotListener listener,
       ErrorReporter errors) {
     this.store = store;
@@ -125,6 +132,7 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     this.clock = clock;
     this.publishDelay = publishDelay;
     this.restoreWait = restoreWait;
+    this.restores = restores;
     this.listener = listener;
     this.errors = errors;
     String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
@@ -160,13 +168,30 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
     }
   }
 
+  /**
+   * Restores the repository's mirror on the restore executor when it has none and the store may
+   * have a snapshot of it; a second caller joins the running restore.
+   */
   @Override
-  public void seed(URI upstream) {
+  public CompletableFuture<Void> seed(URI upstream) {
     String key = RepositoryPaths.key(upstream);
     if (closed || hasMirror(upstream) || knownAbsent.getIfPresent(key) != null) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
-    restoreOnce(upstream, key);
+    CompletableFuture<Restore> mine = new CompletableFuture<>();
+    CompletableFuture<Restore> running = restoring.putIfAbsent(key, mine);
+    if (running != null) {
+      log.info("waiting for the running restore of {} from the snapshot store", key);
+      return running.thenApply(restore -> null);
+    }
+    try {
+      restores.execute(() -> restoreRegistered(upstream, key, mine));
+    } catch (RejectedExecutionException e) {
+      log.warn("cannot restore {} now: the restore executor refused it", key);
+      restoring.remove(key, mine);
+      mine.complete(Restore.FAILED);
+    }
+    return mine.thenApply(restore -> null);
   }
 
   private boolean hasMirror(URI upstream) {
@@ -187,8 +212,8 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
   }
 
   /**
-   * Restores a repository, unless another thread is restoring it already: then waits for that
-   * restore (up to the restore wait) and returns what it did.
+   * Restores a repository on the calling thread, unless another thread is restoring it already:
+   * then waits for that restore (up to the restore wait) and returns what it did.
    */
   private Restore restoreOnce(URI upstream, String key) {
     CompletableFuture<Restore> mine = new CompletableFuture<>();
@@ -204,6 +229,11 @@ public final class SnapshotService implements MirrorSeeder, AutoCloseable {
       }
       return Restore.FAILED;
     }
+    return restoreRegistered(upstream, key, mine);
+  }
+
+  /** Runs the restore registered as {@code mine}, then unregisters and completes it. */
+  private Restore restoreRegistered(URI upstream, String key, CompletableFuture<Restore> mine) {
     Restore result = Restore.FAILED;
     try {
       result = restoreNow(upstream, key);

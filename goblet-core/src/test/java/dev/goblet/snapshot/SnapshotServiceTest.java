@@ -89,7 +89,7 @@ class SnapshotServiceTest {
 
   private SnapshotService newService(MirrorManager mirrors, LsRefsCache cache, Path cacheRoot) {
     return new SnapshotService(store, mirrors, cache, cacheRoot, clock, DELAY,
-        Duration.ofSeconds(60), new SnapshotListener() {
+        Duration.ofSeconds(60), executor.restores(), new SnapshotListener() {
           @Override
           public void published(String k, long bytes, Duration took) {
             events.add("published " + k);
