@@ -34,6 +34,9 @@ public final class ProxyExecutors implements AutoCloseable {
    */
   public static final int CACHE_WRITE_QUEUE = 1024;
 
+  /** How many restores from a snapshot store run at once, at least (twice the cores if more). */
+  public static final int RESTORES_AT_ONCE = 8;
+
   /** How many restores from a snapshot store may wait for a thread before more are refused. */
   public static final int RESTORE_QUEUE = 256;
 
@@ -63,10 +66,12 @@ public final class ProxyExecutors implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             BACKGROUND_QUEUE);
     this.cacheWrites = bounded("goblet-cache-write-", 1, CACHE_WRITE_QUEUE);
+    // Restores are downloads and disk writes, not CPU work: a replica taking over a dead one's
+    // repositories restores many at once.
     this.restores =
         bounded(
             "goblet-restore-",
-            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Math.max(RESTORES_AT_ONCE, 2 * Runtime.getRuntime().availableProcessors()),
             RESTORE_QUEUE);
     ScheduledThreadPoolExecutor ticker =
         new ScheduledThreadPoolExecutor(1, daemonThreads("goblet-watchdog-"));
