@@ -3,9 +3,11 @@ package dev.goblet.protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import org.eclipse.jgit.transport.PacketLineOut;
 
 /**
  * Keeps a waiting fetch's connection alive and its user informed. Once {@linkplain #start()
@@ -20,7 +22,8 @@ import java.util.function.LongSupplier;
  * does nothing. Used by one request thread; not thread-safe.
  */
 final class Keepalive {
-  private static final byte[] EMPTY_BAND_1 = "0005\1".getBytes(StandardCharsets.US_ASCII);
+  /** The payload of an empty side-band-1 packet, git's own keepalive. */
+  private static final byte[] EMPTY_BAND_1 = {1};
 
   /** The longest message payload: a side-band (not 64k) packet is at most 1000 bytes. */
   private static final int MAX_MESSAGE = 1000 - 5;
@@ -40,12 +43,18 @@ final class Keepalive {
 
     /** @return the pkt-line, length included */
     byte[] packet() {
-      return (String.format("%04x", payload.length() + 4) + payload)
-          .getBytes(StandardCharsets.US_ASCII);
+      ByteArrayOutputStream packet = new ByteArrayOutputStream();
+      try {
+        new PacketLineOut(packet).writeString(payload);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+      }
+      return packet.toByteArray();
     }
   }
 
   private final OutputStream out;
+  private final PacketLineOut packets;
   private final Opening opening;
   private final boolean progress;
   private final long intervalNanos;
@@ -69,6 +78,7 @@ final class Keepalive {
       Duration interval,
       LongSupplier nanoTime) {
     this.out = out;
+    this.packets = new PacketLineOut(out);
     this.opening = opening;
     this.progress = progress;
     this.intervalNanos = interval.toNanos();
@@ -85,7 +95,7 @@ final class Keepalive {
 
   /** Writes the opening; from now on the client hears from the proxy. */
   void start() throws IOException {
-    out.write(opening.packet());
+    packets.writeString(opening.payload);
     out.flush();
     started = true;
     lastWrite = nanoTime.getAsLong();
@@ -123,7 +133,7 @@ final class Keepalive {
     if (progress && !activity.isEmpty()) {
       say(activity + " (" + Duration.ofNanos(now - activitySince).toSeconds() + " s)");
     } else {
-      out.write(EMPTY_BAND_1);
+      packets.writePacket(EMPTY_BAND_1);
       out.flush();
       lastWrite = now;
     }
@@ -190,9 +200,9 @@ final class Keepalive {
 
   private void band(int band, String text) throws IOException {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-    int length = Math.min(payload.length, MAX_MESSAGE);
-    out.write(String.format("%04x", length + 5).getBytes(StandardCharsets.US_ASCII));
-    out.write(band);
-    out.write(payload, 0, length);
+    byte[] packet = new byte[1 + Math.min(payload.length, MAX_MESSAGE)];
+    packet[0] = (byte) band;
+    System.arraycopy(payload, 0, packet, 1, packet.length - 1);
+    packets.writePacket(packet);
   }
 }
